@@ -1,0 +1,326 @@
+/* hc_app: main() of every program, and the one request pipeline (route, auth, limits, log). */
+#include "config.h"
+#include "hc_app.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "hc_http.h"
+#include "hc_jwt.h"
+#include "hc_log.h"
+#include "hc_redis.h"
+#include "hc_server.h"
+#include "hc_settings.h"
+#include "hc_time.h"
+
+struct hc_appstate {
+	const struct hc_app	*app;
+	struct hc_ctx		 ctx;
+};
+
+static const char *
+hc_fcgx_getenv(void *ctx, const char *name)
+{
+	FCGX_Request *rq = ctx;
+
+	return FCGX_GetParam(name, rq->envp);
+}
+
+static long
+hc_fcgx_read(void *ctx, char *buf, size_t len)
+{
+	FCGX_Request *rq = ctx;
+	int	 n;
+
+	if (len > 1 << 30)
+		len = 1 << 30;
+	n = FCGX_GetStr(buf, (int)len, rq->in);
+	return n < 0 ? -1 : n;
+}
+
+static int
+hc_fcgx_write(void *ctx, const char *buf, size_t len)
+{
+	FCGX_Request *rq = ctx;
+
+	return FCGX_PutStr(buf, (int)len, rq->out) == (int)len ? 0 : -1;
+}
+
+static int
+hc_fcgx_flush(void *ctx)
+{
+	FCGX_Request *rq = ctx;
+
+	return FCGX_FFlush(rq->out) == 0 ? 0 : -1;
+}
+
+int
+hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx, unsigned mask)
+{
+	static const char bearer[] = "WWW-Authenticate: Bearer realm=\"headcount\"\r\n";
+	static const char invalid[] =
+	    "WWW-Authenticate: Bearer realm=\"headcount\", error=\"invalid_token\"\r\n";
+	const char	*h = req->authorization, *tok;
+	char		 why[128];
+
+	if (h == NULL || *h == '\0') {
+		hc_resp_problem(req, 401, bearer, "a bearer token is required");
+		return 401;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		hc_resp_problem(req, 401, invalid,
+		    "the Authorization header must be \"Bearer <token>\"");
+		return 401;
+	}
+	for (tok = h + 7; *tok == ' '; tok++)
+		continue;
+	if (hc_jwt_verify(tok, ctx->settings->jwt_secret, time(NULL),
+	    &req->claims, why, sizeof(why)) == -1) {
+		hc_resp_problem(req, 401, invalid, "invalid token: %s", why);
+		return 401;
+	}
+	if ((req->claims.role & mask) == 0) {
+		hc_resp_problem(req, 403, NULL, "role \"%s\" may not do this",
+		    hc_role_name(req->claims.role));
+		return 403;
+	}
+	req->authed = 1;
+	return 0;
+}
+
+static int
+hc_has_body(const struct hc_req *req)
+{
+	return req->content_length > 0 || strcmp(req->method, "POST") == 0 ||
+	    strcmp(req->method, "PUT") == 0 || strcmp(req->method, "PATCH") == 0;
+}
+
+static void
+hc_app_request(void *fcgx, void *ud)
+{
+	struct hc_appstate	*st = ud;
+	struct hc_ctx		*ctx = &st->ctx;
+	const struct hc_route	*route = NULL;
+	struct hc_req		 req;
+	struct hc_io		 io = { hc_fcgx_getenv, hc_fcgx_read,
+				    hc_fcgx_write, hc_fcgx_flush, fcgx };
+	struct hc_access	 acc;
+	char			 allow[128], extra[160];
+	int			 rc;
+
+	if (hc_req_init(&req, &io) == -1) {
+		hc_resp_problem(&req, 500, NULL, "out of memory");
+		goto done;
+	}
+	switch (hc_route_match(st->app->routes, req.method, req.path, &route,
+	    req.cap, HC_ROUTE_MAXCAP, &req.ncap, allow, sizeof(allow))) {
+	case HC_MATCH_OK:
+		break;
+	case HC_MATCH_METHOD:
+		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+		hc_resp_problem(&req, 405, extra, "method %s is not allowed here; allowed: %s",
+		    req.method, allow);
+		goto done;
+	default:
+		hc_resp_problem(&req, 404, NULL, "no resource at %s", req.path);
+		goto done;
+	}
+	req.route = route->pattern;
+	if (route->auth != HC_AUTH_NONE &&
+	    hc_app_authorize(&req, ctx, route->auth) != 0)
+		goto done;
+	if (!req.query_ok) {
+		hc_resp_problem(&req, 400, NULL, "malformed query string");
+		goto done;
+	}
+	if (hc_has_body(&req) && (rc = hc_req_read_body(&req, HC_BODY_MAX)) != 0) {
+		if (rc == 413)
+			hc_resp_problem(&req, 413, NULL,
+			    "request body is larger than %d bytes", HC_BODY_MAX);
+		else if (rc == 400)
+			hc_resp_problem(&req, 400, NULL, "request body ended early");
+		else
+			hc_resp_problem(&req, 500, NULL, "could not read the request body");
+		goto done;
+	}
+	route->fn(&req, ctx);
+	if (!req.headers_sent) {
+		hc_log(HC_LOG_ERROR, "handler for %s %s gave no answer", req.method, route->pattern);
+		hc_resp_problem(&req, 500, NULL, "the handler gave no answer");
+	}
+done:
+	if (ctx->settings->access_log) {
+		memset(&acc, 0, sizeof(acc));
+		acc.request_id = req.request_id;
+		acc.method = req.method;
+		acc.route = req.route;
+		acc.path = req.path;
+		acc.remote_addr = req.remote_addr;
+		acc.status = req.status;
+		acc.duration_ms = hc_mono_ms() - req.start_ms;
+		hc_log_access(&acc);
+	}
+	hc_req_cleanup(&req);
+}
+
+static int
+hc_app_worker_init(void *ud)
+{
+	struct hc_appstate *st = ud;
+	char	 err[256];
+
+	st->ctx.redis = hc_redis_new(st->ctx.settings->redis_url,
+	    st->ctx.settings->redis_timeout_ms, err, sizeof(err));
+	if (st->ctx.redis == NULL) {
+		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
+		return -1;
+	}
+	if (st->app->worker_init != NULL && st->app->worker_init(&st->ctx) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+hc_app_worker_fini(void *ud)
+{
+	struct hc_appstate *st = ud;
+
+	if (st->app->worker_fini != NULL)
+		st->app->worker_fini(&st->ctx);
+	hc_redis_free(st->ctx.redis);
+	st->ctx.redis = NULL;
+}
+
+static void
+hc_app_reopen(void *ud)
+{
+	(void)ud;
+	if (hc_log_reopen() == -1)
+		hc_log(HC_LOG_ERROR, "reopening the log file failed");
+}
+
+static void
+hc_usage(FILE *fp, const char *name)
+{
+	fprintf(fp,
+	    "usage: headcount-%s [--listen unix:PATH|HOST:PORT] [--workers N]\n"
+	    "       [--socket-mode MODE] [--socket-owner USER[:GROUP]] [--config FILE]\n"
+	    "       [--print-settings] [--help] [--version]\n"
+	    "Without --listen the listening socket is inherited on fd 0 (spawn-fcgi,\n"
+	    "mod_fcgid) or from systemd (LISTEN_FDS).  Settings: %s, then the environment.\n",
+	    name, hc_settings_default_path());
+}
+
+static int
+hc_optlong(const char *opt, const char *v, int base, long lo, long hi, long *out)
+{
+	char	*end;
+	long	 l;
+
+	errno = 0;
+	l = strtol(v, &end, base);
+	if (*v == '\0' || *end != '\0' || errno != 0 || l < lo || l > hi) {
+		fprintf(stderr, "%s: not a number in [%ld, %ld]: \"%s\"\n", opt, lo, hi, v);
+		return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+int
+hc_app_main(int argc, char **argv, const struct hc_app *app)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "socket-owner", required_argument, NULL, 'o' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "print-settings", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct hc_server_opts	 so = { NULL, 0660, NULL, 4, 1024 };
+	struct hc_server_cb	 cb;
+	struct hc_settings	 settings;
+	struct hc_appstate	 st;
+	const char		*config = NULL;
+	char			 err[512];
+	int			 ch, print = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "l:w:c:hV", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'l':
+			so.listen = optarg;
+			break;
+		case 'w':
+			if (hc_optlong("--workers", optarg, 10, 1, 1024, &so.workers) == -1)
+				return 2;
+			break;
+		case 'm':
+			if (hc_optlong("--socket-mode", optarg, 8, 0, 07777, &so.socket_mode) == -1)
+				return 2;
+			break;
+		case 'o':
+			so.socket_owner = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'P':
+			print = 1;
+			break;
+		case 'h':
+			hc_usage(stdout, app->name);
+			return 0;
+		case 'V':
+			printf("headcount-%s %s\n", app->name, PACKAGE_VERSION);
+			return 0;
+		default:
+			hc_usage(stderr, app->name);
+			return 2;
+		}
+	if (optind != argc) {
+		hc_usage(stderr, app->name);
+		return 2;
+	}
+	if (config == NULL && (config = getenv("HEADCOUNT_CONFIG")) != NULL &&
+	    *config == '\0')
+		config = NULL;
+	if (hc_settings_load(&settings, config ? config : hc_settings_default_path(),
+	    config != NULL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "headcount-%s: %s\n", app->name, err);
+		return 2;
+	}
+	if (print) {
+		rc = hc_settings_print(&settings, stdout) == 0 ? 0 : 1;
+		hc_settings_free(&settings);
+		return rc;
+	}
+	if (hc_log_init(app->name, settings.log_file, settings.log_level) == -1)
+		fprintf(stderr, "headcount-%s: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
+		    app->name, settings.log_file, strerror(errno));
+
+	memset(&st, 0, sizeof(st));
+	st.app = app;
+	st.ctx.program = app->name;
+	st.ctx.settings = &settings;
+	st.ctx.started_at = time(NULL);
+	memset(&cb, 0, sizeof(cb));
+	cb.worker_init = hc_app_worker_init;
+	cb.request = hc_app_request;
+	cb.worker_fini = hc_app_worker_fini;
+	cb.reopen = hc_app_reopen;
+	cb.ud = &st;
+	rc = hc_server_run(&so, &cb);
+	hc_settings_free(&settings);
+	return rc;
+}

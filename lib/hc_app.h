@@ -1,0 +1,51 @@
+/* hc_app: what every headcount FastCGI program shares around its route table. */
+#ifndef HC_APP_H
+#define HC_APP_H
+
+#include <time.h>
+
+#include "hc_route.h"
+
+struct hc_settings;
+struct hc_redis;
+
+/* Per-worker context handed to every handler.  Handlers never change it. */
+struct hc_ctx {
+	const char		*program;
+	const struct hc_settings *settings;
+	struct hc_redis		*redis;		/* per worker, connected lazily */
+	time_t			 started_at;	/* when the program started */
+	void			*state;		/* the program's own, from init */
+};
+
+struct hc_app {
+	const char		*name;		/* "health": logs, metrics label */
+	const struct hc_route	*routes;	/* NULL-method terminated */
+	/* After fork in each worker; may set ctx->state.  0, or -1 to stop. */
+	int			(*worker_init)(struct hc_ctx *ctx);
+	/* Before a worker exits; NULL-safe on state. */
+	void			(*worker_fini)(struct hc_ctx *ctx);
+};
+
+/*
+ * The whole main() of a program: parses the command line (--listen,
+ * --workers, --socket-mode, --socket-owner, --config, --print-settings,
+ * --help, --version), loads the settings (one line and exit 2 when
+ * invalid), starts logging and runs the process model.  For every
+ * request: route match (404, 405 with Allow), auth per route (401 with
+ * WWW-Authenticate: Bearer, 403), body limit (413), the handler, a 500
+ * problem if the handler answered nothing, one access line and one
+ * metrics record.  Returns the process exit status.
+ */
+int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
+
+/*
+ * Checks the request's bearer token against the role set mask (see
+ * HC_AUTH_* in hc_jwt.h), as the pipeline does for routes with auth set.
+ * Returns 0 with req->claims filled, or the status of the problem it has
+ * already answered (401 with WWW-Authenticate: Bearer, or 403).
+ */
+int	 hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx,
+	    unsigned mask);
+
+#endif

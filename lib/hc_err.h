@@ -1,0 +1,25 @@
+/* hc_err: the one error enumeration of headcount's library. */
+#ifndef HC_ERR_H
+#define HC_ERR_H
+
+enum hc_err {
+	HC_OK = 0,
+	HC_ERR_NOMEM,		/* allocation failed */
+	HC_ERR_IO,		/* a system call failed (errno kept in errstr) */
+	HC_ERR_PARSE,		/* malformed input (JSON, URL, token, ...) */
+	HC_ERR_INVALID,		/* well-formed but not allowed */
+	HC_ERR_RANGE,		/* a number or size out of bounds */
+	HC_ERR_REDIS,		/* Redis unreachable or answered an error */
+	HC_ERR_SQLITE,		/* SQLite failed */
+	HC_ERR_HTTP,		/* an outgoing HTTP call failed */
+	HC_ERR_TIMEOUT,		/* a deadline passed */
+	HC_ERR_AUTH,		/* a credential was refused */
+	HC_ERR_NOTFOUND,	/* the thing asked for does not exist */
+	HC_ERR_FULL,		/* a fixed-capacity store is full */
+	HC_ERR_MAX
+};
+
+/* Returns a static, never-NULL description of err (also for unknown values). */
+const char	*hc_strerror(enum hc_err err);
+
+#endif

@@ -1,0 +1,364 @@
+/* hc_redis: a hiredis connection that reconnects lazily and never blocks past its timeout. */
+#include "config.h"
+#include "hc_redis.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "hc_time.h"
+
+struct hc_redis {
+	struct hc_redis_url	 url;
+	long			 timeout_ms;
+	redisContext		*c;
+	int			 pending;	/* appended, unread replies */
+	double			 retry_at;	/* mono ms before which no reconnect is tried */
+	unsigned long		 errors;
+	char			 errstr[768];
+};
+
+/* After a refused connect, wait this long before the next try (bounded load on a dead Redis). */
+#define HC_REDIS_BACKOFF_MS 100.0
+
+static int
+hc_url_fail(char *err, size_t errlen, const char *url, const char *why)
+{
+	snprintf(err, errlen, "%s: %s", why, url);
+	return -1;
+}
+
+static int
+hc_strtoi(const char *s, size_t len, long lo, long hi, int *out)
+{
+	char	 buf[16], *end;
+	long	 v;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+hc_copy(char *dst, size_t dstlen, const char *src, size_t len)
+{
+	if (len >= dstlen)
+		return -1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+int
+hc_redis_url_parse(const char *url, struct hc_redis_url *u, char *err, size_t errlen)
+{
+	const char *p, *at, *colon, *slash, *q, *hend;
+
+	memset(u, 0, sizeof(*u));
+	u->port = 6379;
+	if (strncmp(url, "unix://", 7) == 0) {
+		p = url + 7;
+		q = strchr(p, '?');
+		if (*p != '/' || hc_copy(u->path, sizeof(u->path), p,
+		    q ? (size_t)(q - p) : strlen(p)) == -1 || u->path[1] == '\0')
+			return hc_url_fail(err, errlen, url, "bad unix socket path in REDIS_URL");
+		if (q != NULL) {
+			if (strncmp(q, "?db=", 4) != 0 ||
+			    hc_strtoi(q + 4, strlen(q + 4), 0, 1000000, &u->db) == -1)
+				return hc_url_fail(err, errlen, url, "bad ?db= in REDIS_URL");
+		}
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		return hc_url_fail(err, errlen, url, "REDIS_URL must start with redis:// or unix://");
+	p = url + 8;
+	slash = strchr(p, '/');
+	hend = slash ? slash : p + strlen(p);
+	if ((at = memrchr(p, '@', (size_t)(hend - p))) != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		if (colon == NULL)	/* redis://password@host is common enough to accept */
+			colon = p - 1;
+		if (hc_copy(u->username, sizeof(u->username), p,
+		    colon >= p ? (size_t)(colon - p) : 0) == -1 ||
+		    hc_copy(u->password, sizeof(u->password), colon + 1,
+		    (size_t)(at - colon - 1)) == -1)
+			return hc_url_fail(err, errlen, url, "credentials too long in REDIS_URL");
+		p = at + 1;
+	}
+	if (*p == '[') {	/* [ipv6]:port */
+		const char *rb = memchr(p, ']', (size_t)(hend - p));
+
+		if (rb == NULL || hc_copy(u->host, sizeof(u->host), p + 1,
+		    (size_t)(rb - p - 1)) == -1)
+			return hc_url_fail(err, errlen, url, "bad IPv6 host in REDIS_URL");
+		colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
+		if (rb + 1 < hend && colon == NULL)
+			return hc_url_fail(err, errlen, url, "bad host in REDIS_URL");
+	} else {
+		colon = memchr(p, ':', (size_t)(hend - p));
+		if (hc_copy(u->host, sizeof(u->host), p,
+		    colon ? (size_t)(colon - p) : (size_t)(hend - p)) == -1)
+			return hc_url_fail(err, errlen, url, "host too long in REDIS_URL");
+	}
+	if (u->host[0] == '\0')
+		return hc_url_fail(err, errlen, url, "no host in REDIS_URL");
+	if (colon != NULL && hc_strtoi(colon + 1, (size_t)(hend - colon - 1),
+	    1, 65535, &u->port) == -1)
+		return hc_url_fail(err, errlen, url, "bad port in REDIS_URL");
+	if (slash != NULL && slash[1] != '\0' &&
+	    hc_strtoi(slash + 1, strlen(slash + 1), 0, 1000000, &u->db) == -1)
+		return hc_url_fail(err, errlen, url, "bad database number in REDIS_URL");
+	return 0;
+}
+
+struct hc_redis *
+hc_redis_new(const char *url, long timeout_ms, char *err, size_t errlen)
+{
+	struct hc_redis *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (hc_redis_url_parse(url, &r->url, err, errlen) == -1) {
+		free(r);
+		return NULL;
+	}
+	r->timeout_ms = timeout_ms > 0 ? timeout_ms : 500;
+	return r;
+}
+
+void
+hc_redis_free(struct hc_redis *r)
+{
+	if (r == NULL)
+		return;
+	if (r->c != NULL)
+		redisFree(r->c);
+	free(r);
+}
+
+void
+hc_redis_drop(struct hc_redis *r)
+{
+	if (r->c != NULL) {
+		redisFree(r->c);
+		r->c = NULL;
+	}
+	r->pending = 0;
+}
+
+static void
+hc_redis_fail(struct hc_redis *r, const char *call)
+{
+	const char *why = r->c != NULL && r->c->err ? r->c->errstr :
+	    errno ? strerror(errno) : "unknown error";
+
+	if (r->url.path[0] != '\0')
+		snprintf(r->errstr, sizeof(r->errstr), "%s(redis %s): %s", call,
+		    r->url.path, why);
+	else
+		snprintf(r->errstr, sizeof(r->errstr), "%s(redis %s:%d): %s", call,
+		    r->url.host, r->url.port, why);
+	r->errors++;
+	hc_redis_drop(r);
+}
+
+/* Runs AUTH and SELECT on a fresh connection; 0 or -1. */
+static int
+hc_redis_handshake(struct hc_redis *r)
+{
+	redisReply *rep;
+
+	if (r->url.password[0] != '\0') {
+		if (r->url.username[0] != '\0')
+			rep = redisCommand(r->c, "AUTH %s %s", r->url.username, r->url.password);
+		else
+			rep = redisCommand(r->c, "AUTH %s", r->url.password);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			snprintf(r->errstr, sizeof(r->errstr), "AUTH(redis): %s",
+			    rep ? rep->str : r->c->errstr);
+			freeReplyObject(rep);
+			return -1;
+		}
+		freeReplyObject(rep);
+	}
+	if (r->url.db != 0) {
+		rep = redisCommand(r->c, "SELECT %d", r->url.db);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			snprintf(r->errstr, sizeof(r->errstr), "SELECT(redis): %s",
+			    rep ? rep->str : r->c->errstr);
+			freeReplyObject(rep);
+			return -1;
+		}
+		freeReplyObject(rep);
+	}
+	return 0;
+}
+
+static int
+hc_redis_connect(struct hc_redis *r)
+{
+	struct timeval	 tv;
+	double		 now;
+
+	if (r->c != NULL)
+		return 0;
+	now = hc_mono_ms();
+	if (now < r->retry_at) {
+		r->errors++;
+		return -1;	/* errstr still says why the last try failed */
+	}
+	tv.tv_sec = r->timeout_ms / 1000;
+	tv.tv_usec = (r->timeout_ms % 1000) * 1000;
+	errno = 0;
+	if (r->url.path[0] != '\0')
+		r->c = redisConnectUnixWithTimeout(r->url.path, tv);
+	else
+		r->c = redisConnectWithTimeout(r->url.host, r->url.port, tv);
+	if (r->c == NULL || r->c->err) {
+		hc_redis_fail(r, "connect");
+		r->retry_at = now + HC_REDIS_BACKOFF_MS;
+		return -1;
+	}
+	if (redisSetTimeout(r->c, tv) != REDIS_OK) {
+		hc_redis_fail(r, "setsockopt");
+		return -1;
+	}
+	if (hc_redis_handshake(r) == -1) {
+		r->errors++;
+		hc_redis_drop(r);
+		r->retry_at = now + HC_REDIS_BACKOFF_MS;
+		return -1;
+	}
+	r->retry_at = 0;
+	return 0;
+}
+
+redisContext *
+hc_redis_context(struct hc_redis *r)
+{
+	return hc_redis_connect(r) == 0 ? r->c : NULL;
+}
+
+static redisReply *
+hc_redis_done(struct hc_redis *r, redisReply *rep, const char *call)
+{
+	if (rep == NULL)
+		hc_redis_fail(r, call);
+	return rep;
+}
+
+redisReply *
+hc_redis_cmd(struct hc_redis *r, const char *fmt, ...)
+{
+	va_list		 ap;
+	redisReply	*rep;
+
+	if (hc_redis_connect(r) == -1)
+		return NULL;
+	va_start(ap, fmt);
+	rep = redisvCommand(r->c, fmt, ap);
+	va_end(ap);
+	return hc_redis_done(r, rep, "command");
+}
+
+redisReply *
+hc_redis_cmdargv(struct hc_redis *r, int argc, const char **argv, const size_t *lens)
+{
+	if (hc_redis_connect(r) == -1)
+		return NULL;
+	return hc_redis_done(r, redisCommandArgv(r->c, argc, argv, lens), "command");
+}
+
+int
+hc_redis_append(struct hc_redis *r, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	if (hc_redis_connect(r) == -1)
+		return -1;
+	va_start(ap, fmt);
+	rc = redisvAppendCommand(r->c, fmt, ap);
+	va_end(ap);
+	if (rc != REDIS_OK) {
+		hc_redis_fail(r, "append");
+		return -1;
+	}
+	r->pending++;
+	return 0;
+}
+
+int
+hc_redis_appendargv(struct hc_redis *r, int argc, const char **argv, const size_t *lens)
+{
+	if (hc_redis_connect(r) == -1)
+		return -1;
+	if (redisAppendCommandArgv(r->c, argc, argv, lens) != REDIS_OK) {
+		hc_redis_fail(r, "append");
+		return -1;
+	}
+	r->pending++;
+	return 0;
+}
+
+redisReply *
+hc_redis_reply(struct hc_redis *r)
+{
+	void	*rep = NULL;
+
+	if (r->c == NULL || r->pending <= 0) {
+		snprintf(r->errstr, sizeof(r->errstr), "reply(redis): no pending command");
+		return NULL;
+	}
+	if (redisGetReply(r->c, &rep) != REDIS_OK) {
+		hc_redis_fail(r, "reply");
+		return NULL;
+	}
+	r->pending--;
+	return rep;
+}
+
+int
+hc_redis_ping(struct hc_redis *r, double *ms)
+{
+	double		 t0 = hc_mono_ms();
+	redisReply	*rep;
+	int		 rc = -1;
+
+	if ((rep = hc_redis_cmd(r, "PING")) == NULL)
+		goto out;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		snprintf(r->errstr, sizeof(r->errstr), "PING(redis): %s", rep->str);
+		r->errors++;
+	} else if (rep->type == REDIS_REPLY_STATUS)
+		rc = 0;
+	freeReplyObject(rep);
+out:
+	if (ms != NULL)
+		*ms = hc_mono_ms() - t0;
+	return rc;
+}
+
+const char *
+hc_redis_errstr(const struct hc_redis *r)
+{
+	return r->errstr[0] != '\0' ? r->errstr : "no error";
+}
+
+unsigned long
+hc_redis_errors(const struct hc_redis *r)
+{
+	return r->errors;
+}
