@@ -154,6 +154,27 @@ hc_req_read_body(struct hc_req *req, size_t max)
 	return 0;
 }
 
+/*
+ * json-c accepts 'single-quoted' strings even in strict mode; valid JSON
+ * has a single quote only inside a double-quoted string.
+ */
+static int
+hc_json_quotes_ok(const char *s, size_t len)
+{
+	size_t	 i;
+	int	 in = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in && s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			in = !in;
+		else if (!in && s[i] == '\'')
+			return 0;
+	}
+	return 1;
+}
+
 json_object *
 hc_req_json(struct hc_req *req, char *err, size_t errlen)
 {
@@ -168,6 +189,10 @@ hc_req_json(struct hc_req *req, char *err, size_t errlen)
 	}
 	if (strlen(req->body) != req->body_len) {
 		snprintf(err, errlen, "request body contains a NUL byte");
+		return NULL;
+	}
+	if (!hc_json_quotes_ok(req->body, req->body_len)) {
+		snprintf(err, errlen, "malformed JSON: strings must use double quotes");
 		return NULL;
 	}
 	if ((tok = json_tokener_new_ex(32)) == NULL) {

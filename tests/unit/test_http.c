@@ -1,0 +1,274 @@
+/* test_http: request parsing and exact responses over an in-memory stream. */
+#include "config.h"
+#include "hc_http.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+
+struct mem {
+	const char	**env;	/* NAME, VALUE, ..., NULL */
+	const char	 *in;
+	size_t		  inlen, inpos;
+	char		  out[70000];
+	size_t		  outlen;
+	int		  fail_write;
+};
+
+static const char *
+mem_getenv(void *ctx, const char *name)
+{
+	struct mem *m = ctx;
+	size_t	 i;
+
+	for (i = 0; m->env[i] != NULL; i += 2)
+		if (strcmp(m->env[i], name) == 0)
+			return m->env[i + 1];
+	return NULL;
+}
+
+static long
+mem_read(void *ctx, char *buf, size_t len)
+{
+	struct mem *m = ctx;
+	size_t	 n = m->inlen - m->inpos;
+
+	if (n > len)
+		n = len;
+	if (n > 1000)	/* short reads, as a socket gives them */
+		n = 1000;
+	memcpy(buf, m->in + m->inpos, n);
+	m->inpos += n;
+	return (long)n;
+}
+
+static int
+mem_write(void *ctx, const char *buf, size_t len)
+{
+	struct mem *m = ctx;
+
+	if (m->fail_write || m->outlen + len >= sizeof(m->out))
+		return -1;
+	memcpy(m->out + m->outlen, buf, len);
+	m->outlen += len;
+	m->out[m->outlen] = '\0';
+	return 0;
+}
+
+static int
+mem_flush(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void
+setup(struct hc_req *req, struct hc_io *io, struct mem *m, const char **env,
+    const char *body)
+{
+	memset(m, 0, sizeof(*m));
+	m->env = env;
+	m->in = body ? body : "";
+	m->inlen = strlen(m->in);
+	io->getenv = mem_getenv;
+	io->read = mem_read;
+	io->write = mem_write;
+	io->flush = mem_flush;
+	io->ctx = m;
+	hc_req_init(req, io);
+}
+
+static const char *
+body_of(const struct mem *m)
+{
+	const char *p = strstr(m->out, "\r\n\r\n");
+
+	return p ? p + 4 : "";
+}
+
+int
+main(void)
+{
+	struct hc_req	 req;
+	struct hc_io	 io;
+	struct mem	 m;
+	json_object	*o, *v;
+	char		 err[256], *big;
+
+	/* request line pieces */
+	{
+		const char *env[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
+		    "/api/v1/flags/x%20y?enabled=true&a=1&a=2", "QUERY_STRING",
+		    "enabled=true&a=1&a=2", "REMOTE_ADDR", "127.0.0.1",
+		    "HTTP_AUTHORIZATION", "Bearer abc", "CONTENT_LENGTH", "17",
+		    "HTTP_X_REQUEST_ID", "trace-123", NULL };
+
+		setup(&req, &io, &m, env, "{\"enabled\":true} ");
+		tap_is_str(req.method, "PUT", "method");
+		tap_is_str(req.path, "/api/v1/flags/x%20y", "path keeps encoding, drops query");
+		tap_is_str(hc_query_get(&req.query, "enabled"), "true", "query value");
+		tap_is_int(hc_query_count(&req.query, "a"), 2, "repeated query keys kept");
+		tap_is_str(req.authorization, "Bearer abc", "authorization");
+		tap_is_int(req.content_length, 17, "content length");
+		tap_is_str(req.request_id, "trace-123", "plain X-Request-Id is kept");
+		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 0, "body read");
+		tap_is_int(req.body_len, 17, "body length");
+		o = hc_req_json(&req, err, sizeof(err));
+		tap_ok(o != NULL && json_object_object_get_ex(o, "enabled", &v) &&
+		    json_object_get_boolean(v), "body parsed as JSON with trailing space");
+		json_object_put(o);
+		hc_req_cleanup(&req);
+	}
+	/* defaults and a hostile request id */
+	{
+		const char *env[] = { "HTTP_X_REQUEST_ID", "bad id\r\nX: y", NULL };
+
+		setup(&req, &io, &m, env, NULL);
+		tap_is_str(req.method, "GET", "missing method defaults to GET");
+		tap_is_str(req.path, "/", "missing URI defaults to /");
+		tap_is_str(req.query_string, "", "missing query string is empty");
+		tap_is_int(req.content_length, -1, "missing content length is -1");
+		tap_ok(strchr(req.request_id, ' ') == NULL && strchr(req.request_id, '\n') == NULL &&
+		    req.request_id[0] != '\0', "unsafe X-Request-Id replaced (%s)", req.request_id);
+		hc_req_cleanup(&req);
+	}
+	/* body limits */
+	{
+		const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", "65537", NULL };
+
+		setup(&req, &io, &m, env, "x");
+		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 413, "declared length over 64 KiB -> 413");
+		hc_req_cleanup(&req);
+	}
+	{
+		const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", "10", NULL };
+
+		setup(&req, &io, &m, env, "short");
+		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 400, "body shorter than declared -> 400");
+		hc_req_cleanup(&req);
+	}
+	{
+		const char *env[] = { "REQUEST_METHOD", "POST", NULL };
+
+		big = malloc(HC_BODY_MAX + 2);
+		memset(big, 'x', HC_BODY_MAX + 1);
+		big[HC_BODY_MAX + 1] = '\0';
+		setup(&req, &io, &m, env, big);
+		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 413, "undeclared body over the limit -> 413");
+		hc_req_cleanup(&req);
+		free(big);
+	}
+	{
+		const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", "65536", NULL };
+
+		big = malloc(HC_BODY_MAX + 1);
+		memset(big, ' ', HC_BODY_MAX);
+		big[0] = '[';
+		big[HC_BODY_MAX - 1] = ']';
+		big[HC_BODY_MAX] = '\0';
+		setup(&req, &io, &m, env, big);
+		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 0, "exactly 64 KiB is accepted");
+		o = hc_req_json(&req, err, sizeof(err));
+		tap_ok(o != NULL && json_object_is_type(o, json_type_array), "64 KiB JSON parses");
+		json_object_put(o);
+		hc_req_cleanup(&req);
+		free(big);
+	}
+	/* malformed JSON bodies */
+	{
+		static const char *bad[] = { "", "{", "{\"a\":1}x", "{'a':1}", "[1,]",
+		    "{\"a\":1}{\"b\":2}", "nul", NULL };
+		size_t i;
+
+		for (i = 0; bad[i] != NULL; i++) {
+			char	 len[32];
+			const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", len, NULL };
+
+			snprintf(len, sizeof(len), "%zu", strlen(bad[i]));
+			setup(&req, &io, &m, env, bad[i]);
+			hc_req_read_body(&req, HC_BODY_MAX);
+			err[0] = '\0';
+			o = hc_req_json(&req, err, sizeof(err));
+			tap_ok(o == NULL && err[0] != '\0', "malformed body \"%s\" refused (%s)", bad[i], err);
+			json_object_put(o);
+			hc_req_cleanup(&req);
+		}
+	}
+	/* responses */
+	{
+		const char *env[] = { "REQUEST_METHOD", "GET", "HTTP_X_REQUEST_ID", "r1", NULL };
+
+		setup(&req, &io, &m, env, NULL);
+		o = json_object_new_object();
+		json_object_object_add(o, "status", json_object_new_string("alive"));
+		tap_is_int(hc_resp_json(&req, 200, o), 0, "json response written");
+		json_object_put(o);
+		tap_is_str(m.out, "Status: 200 OK\r\nContent-Type: application/json\r\n"
+		    "X-Request-Id: r1\r\n\r\n{\"status\":\"alive\"}", "exact JSON response");
+		tap_is_int(hc_resp_json(&req, 500, NULL), -1, "second response refused");
+		tap_is_int(req.status, 200, "status recorded");
+		hc_req_cleanup(&req);
+
+		setup(&req, &io, &m, env, NULL);
+		hc_resp_problem(&req, 405, "Allow: GET, HEAD\r\n", "method %s is not allowed", "POST");
+		tap_ok(strncmp(m.out, "Status: 405 Method Not Allowed\r\nContent-Type: application/problem+json\r\n", 72) == 0,
+		    "problem status line and type");
+		tap_ok(strstr(m.out, "\r\nAllow: GET, HEAD\r\n\r\n") != NULL, "extra header before the blank line");
+		o = json_tokener_parse(body_of(&m));
+		tap_ok(o != NULL, "problem body is JSON");
+		tap_ok(json_object_object_get_ex(o, "type", &v) && strcmp(json_object_get_string(v), "about:blank") == 0, "problem type");
+		tap_ok(json_object_object_get_ex(o, "title", &v) && strcmp(json_object_get_string(v), "Method Not Allowed") == 0, "problem title");
+		tap_ok(json_object_object_get_ex(o, "status", &v) && json_object_get_int(v) == 405, "problem status");
+		tap_ok(json_object_object_get_ex(o, "detail", &v) && strcmp(json_object_get_string(v), "method POST is not allowed") == 0, "problem detail");
+		json_object_put(o);
+		hc_req_cleanup(&req);
+
+		setup(&req, &io, &m, env, NULL);
+		hc_resp_problem(&req, 404, NULL, "no resource at %s", "/x\"</script>\n");
+		o = json_tokener_parse(body_of(&m));
+		tap_ok(o != NULL && json_object_object_get_ex(o, "detail", &v) &&
+		    strcmp(json_object_get_string(v), "no resource at /x\"</script>\n") == 0,
+		    "problem detail with quotes and newline stays valid JSON");
+		json_object_put(o);
+		hc_req_cleanup(&req);
+
+		setup(&req, &io, &m, env, NULL);
+		hc_resp_empty(&req, 204, NULL);
+		tap_is_str(m.out, "Status: 204 No Content\r\nX-Request-Id: r1\r\n\r\n", "exact 204");
+		hc_req_cleanup(&req);
+
+		setup(&req, &io, &m, env, NULL);
+		m.fail_write = 1;
+		tap_is_int(hc_resp_text(&req, 200, "text/plain", "x", 1), -1, "write failure reported");
+		hc_req_cleanup(&req);
+	}
+	{
+		const char *env[] = { "REQUEST_METHOD", "HEAD", NULL };
+
+		setup(&req, &io, &m, env, NULL);
+		hc_resp_text(&req, 200, "text/plain", "body", 4);
+		tap_ok(strstr(m.out, "body") == NULL && strstr(m.out, "200 OK") != NULL, "HEAD gets headers only");
+		hc_req_cleanup(&req);
+	}
+	{
+		static const struct { int s; const char *t; } reasons[] = {
+			{ 200, "OK" }, { 204, "No Content" }, { 400, "Bad Request" },
+			{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
+			{ 405, "Method Not Allowed" }, { 413, "Content Too Large" },
+			{ 500, "Internal Server Error" }, { 502, "Bad Gateway" },
+			{ 503, "Service Unavailable" }, { 599, "Unknown" }, { -1, "Unknown" } };
+		size_t i;
+
+		for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+			tap_is_str(hc_http_reason(reasons[i].s), reasons[i].t, "reason for %d", reasons[i].s);
+	}
+	{
+		const char *env[] = { "QUERY_STRING", "a=%zz", NULL };
+
+		setup(&req, &io, &m, env, NULL);
+		tap_is_int(req.query_ok, 0, "malformed query string flagged");
+		hc_req_cleanup(&req);
+	}
+	return tap_done();
+}
