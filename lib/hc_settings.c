@@ -66,6 +66,7 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_K8S_TOKEN_FILE", HC_S_STR, O(k8s_token_file), "/var/run/secrets/kubernetes.io/serviceaccount/token", 0, 0, 0 },
 	{ "HEADCOUNT_K8S_CA_FILE", HC_S_STR, O(k8s_ca_file), "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", 0, 0, 0 },
 	{ "HEADCOUNT_PROVIDER_TIMEOUT_MS", HC_S_INT, O(provider_timeout_ms), "3000", 50, 60000, 0 },
+	{ "HEADCOUNT_DEPLOY_STUCK_SECONDS", HC_S_INT, O(deploy_stuck_seconds), "1800", 60, 604800, 0 },
 	{ "HEADCOUNT_METRICS_ALLOW", HC_S_CIDRS, O(metrics_allow), "127.0.0.0/8,::1/128", 0, 0, 0 },
 	{ "HEADCOUNT_METRICS_SHM", HC_S_STR, O(metrics_shm), "/run/headcount/metrics.shm", 0, 0, 0 },
 	{ "HEADCOUNT_METRICS", HC_S_BOOL, O(metrics_enabled), "on", 0, 0, 0 },
