@@ -15,6 +15,7 @@
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
+#include "hc_metrics.h"
 #include "hc_redis.h"
 #include "hc_server.h"
 #include "hc_settings.h"
@@ -23,6 +24,7 @@
 struct hc_appstate {
 	const struct hc_app	*app;
 	struct hc_ctx		 ctx;
+	unsigned long		 redis_errors;	/* hc_redis_errors() already counted */
 };
 
 static const char *
@@ -113,8 +115,11 @@ hc_app_request(void *fcgx, void *ud)
 				    hc_fcgx_write, hc_fcgx_flush, fcgx };
 	struct hc_access	 acc;
 	char			 allow[128], extra[160];
+	unsigned long		 nerr;
+	double			 t0 = hc_mono_ms();
 	int			 rc;
 
+	hc_metrics_worker_busy(1);
 	if (hc_req_init(&req, &io) == -1) {
 		hc_resp_problem(&req, 500, NULL, "out of memory");
 		goto done;
@@ -167,6 +172,15 @@ done:
 		acc.duration_ms = hc_mono_ms() - req.start_ms;
 		hc_log_access(&acc);
 	}
+	/* the one metrics record of this request (issue 4) */
+	hc_metrics_request(req.method, req.route, req.status,
+	    (hc_mono_ms() - t0) / 1e3);
+	if (ctx->redis != NULL &&
+	    (nerr = hc_redis_errors(ctx->redis)) != st->redis_errors) {
+		hc_metrics_count(HC_METRIC_REDIS_ERRORS, nerr - st->redis_errors);
+		st->redis_errors = nerr;
+	}
+	hc_metrics_worker_busy(0);
 	hc_req_cleanup(&req);
 }
 
@@ -182,6 +196,7 @@ hc_app_worker_init(void *ud)
 		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
 		return -1;
 	}
+	hc_metrics_worker_start();
 	if (st->app->worker_init != NULL && st->app->worker_init(&st->ctx) == -1)
 		return -1;
 	return 0;
@@ -196,6 +211,7 @@ hc_app_worker_fini(void *ud)
 		st->app->worker_fini(&st->ctx);
 	hc_redis_free(st->ctx.redis);
 	st->ctx.redis = NULL;
+	hc_metrics_close();
 }
 
 static void
@@ -309,6 +325,10 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 		fprintf(stderr, "headcount-%s: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
 		    app->name, settings.log_file, strerror(errno));
 
+	/* before the fork: every worker inherits the mapping */
+	if (hc_metrics_open(settings.metrics_shm, app->name, err, sizeof(err)) == -1)
+		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
+	hc_metrics_config(settings.metrics_enabled, settings.slow_ms);
 	memset(&st, 0, sizeof(st));
 	st.app = app;
 	st.ctx.program = app->name;
@@ -321,6 +341,7 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 	cb.reopen = hc_app_reopen;
 	cb.ud = &st;
 	rc = hc_server_run(&so, &cb);
+	hc_metrics_close();
 	hc_settings_free(&settings);
 	return rc;
 }

@@ -37,6 +37,7 @@ struct hc_settings {
 	char	*k8s_token_file;	/* HEADCOUNT_K8S_TOKEN_FILE */
 	char	*k8s_ca_file;		/* HEADCOUNT_K8S_CA_FILE */
 	long	 provider_timeout_ms;	/* HEADCOUNT_PROVIDER_TIMEOUT_MS */
+	long	 deploy_stuck_seconds;	/* HEADCOUNT_DEPLOY_STUCK_SECONDS: a rollout older is "stuck" */
 	/* metrics */
 	char	*metrics_allow;		/* HEADCOUNT_METRICS_ALLOW (CIDR list) */
 	char	*metrics_shm;		/* HEADCOUNT_METRICS_SHM (file backing the segment) */

@@ -1,0 +1,341 @@
+/* headcount-monitoring: the replicas summary and recommendations, refresh, and DigitalOcean deployments and metrics. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "hc_app.h"
+#include "hc_http.h"
+#include "hc_jwt.h"
+#include "hc_log.h"
+#include "hc_metrics.h"
+#include "hc_provider.h"
+#include "hc_redis.h"
+#include "hc_registry.h"
+#include "hc_replicas.h"
+#include "hc_settings.h"
+
+struct monitoring_state {
+	struct hc_registry	*reg;
+	struct hc_provider	*prov;
+};
+
+/* The ids of the stale instances of l, malloc'd (free with monitoring_ids_free). */
+struct monitoring_ids {
+	char		**v;
+	size_t		 n;
+};
+
+static void
+monitoring_ids_free(struct monitoring_ids *ids)
+{
+	size_t	 i;
+
+	for (i = 0; i < ids->n; i++)
+		free(ids->v[i]);
+	free(ids->v);
+	ids->v = NULL;
+	ids->n = 0;
+}
+
+static int
+monitoring_stale_ids(const struct hc_registry_list *l, struct monitoring_ids *ids)
+{
+	size_t	 i;
+
+	ids->v = NULL;
+	ids->n = 0;
+	if (l->stale == 0)
+		return 0;
+	if ((ids->v = calloc(l->stale, sizeof(*ids->v))) == NULL)
+		return -1;
+	for (i = 0; i < l->n && ids->n < l->stale; i++) {
+		if (!l->v[i].stale)
+			continue;
+		if ((ids->v[ids->n] = strndup(l->v[i].id, l->v[i].id_len)) == NULL) {
+			monitoring_ids_free(ids);
+			return -1;
+		}
+		ids->n++;
+	}
+	return 0;
+}
+
+/* A Redis failure is the server's problem: 503, logged here. */
+static void
+monitoring_unavailable(struct hc_req *req, struct monitoring_state *st)
+{
+	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(st->reg));
+	hc_metrics_count(HC_METRIC_REDIS_ERRORS, 1);
+	hc_resp_problem(req, 503, "Retry-After: 1\r\n",
+	    "the instance registry (Redis) is unavailable");
+}
+
+/*
+ * Reads the registry and the desired count and stores the status (so
+ * that mismatch_since is the same on every node).  On success *summary
+ * is the summary object and, when want_full, *instances and *recs are
+ * set too; the caller puts them.  Returns 0, 503 or 500 (answered here).
+ */
+static int
+monitoring_build(struct hc_req *req, struct hc_ctx *ctx, int flags,
+    int want_full, json_object **summary, json_object **instances,
+    json_object **recs)
+{
+	struct monitoring_state	*st = ctx->state;
+	struct hc_registry_list	 l;
+	struct hc_replica_status rs;
+	struct hc_desired	 d;
+	struct hc_replicas_view	 v;
+	struct monitoring_ids	 ids = { NULL, 0 };
+	int			 rc = 500;
+
+	*summary = NULL;
+	if (instances != NULL)
+		*instances = NULL;
+	if (recs != NULL)
+		*recs = NULL;
+	memset(&l, 0, sizeof(l));
+	if (hc_registry_list(st->reg, &l) != HC_OK) {
+		monitoring_unavailable(req, st);
+		rc = 503;
+		goto out;
+	}
+	hc_provider_desired(st->prov, ctx->redis, flags | HC_PROVIDER_ROLLOUT, &d);
+	if (d.failed)
+		hc_log(HC_LOG_WARN, "desired count: %s (using %s)", d.error,
+		    hc_source_name(d.source));
+	if (hc_registry_status_update(st->reg, d.desired, (long)l.active, &rs) != HC_OK) {
+		monitoring_unavailable(req, st);
+		rc = 503;
+		goto out;
+	}
+	if (monitoring_stale_ids(&l, &ids) != 0)
+		goto nomem;
+	memset(&v, 0, sizeof(v));
+	v.desired = &d;
+	v.status = rs.status;
+	v.active = (long)l.active;
+	v.stale = (long)l.stale;
+	v.stale_ids = (const char *const *)ids.v;
+	v.nstale_ids = ids.n;
+	v.self_preservation = l.self_preservation;
+	v.mismatch_since_ms = rs.mismatch_since_ms;
+	v.now_ms = l.now_ms;
+	v.ttl = ctx->settings->ttl;
+	v.prune_after = ctx->settings->prune_after;
+	v.stuck_after = ctx->settings->deploy_stuck_seconds;
+	v.do_app_id = ctx->settings->do_app_id;
+	if ((*summary = hc_replicas_summary_json(&v)) == NULL)
+		goto nomem;
+	if (want_full && ((*instances = hc_registry_list_json(&l)) == NULL ||
+	    (*recs = hc_replicas_recommend(&v)) == NULL))
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	hc_resp_problem(req, 500, NULL, "out of memory");
+	json_object_put(*summary);
+	*summary = NULL;
+	if (instances != NULL) {
+		json_object_put(*instances);
+		*instances = NULL;
+	}
+out:
+	monitoring_ids_free(&ids);
+	hc_registry_list_free(&l);
+	return rc;
+}
+
+static void
+monitoring_replicas(struct hc_req *req, struct hc_ctx *ctx)
+{
+	json_object	*o = NULL, *summary, *instances, *recs;
+
+	if (monitoring_build(req, ctx, 0, 1, &summary, &instances, &recs) != 0)
+		return;
+	/* Each reference moves into o once added; until then it is ours to put. */
+	if ((o = json_object_new_object()) == NULL ||
+	    json_object_object_add(o, "summary", summary) != 0)
+		goto fail;
+	summary = NULL;
+	if (json_object_object_add(o, "instances", instances) != 0)
+		goto fail;
+	instances = NULL;
+	if (json_object_object_add(o, "recommendations", recs) != 0)
+		goto fail;
+	recs = NULL;
+	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
+		goto fail;
+	goto out;
+fail:
+	hc_resp_problem(req, 500, NULL, "out of memory");
+out:
+	json_object_put(summary);
+	json_object_put(instances);
+	json_object_put(recs);
+	json_object_put(o);
+}
+
+static void
+monitoring_refresh(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct monitoring_state	*st = ctx->state;
+	struct hc_registry_tick	 t;
+	json_object		*o = NULL, *pruned = NULL, *summary = NULL, *s;
+	size_t			 i;
+
+	memset(&t, 0, sizeof(t));
+	/* An owner's word overrides self-preservation: every stale instance goes. */
+	if (hc_registry_prune_stale(st->reg, &t) != HC_OK) {
+		hc_registry_tick_free(&t);
+		monitoring_unavailable(req, st);
+		return;
+	}
+	if (t.npruned > 0)
+		hc_log(HC_LOG_INFO, "refresh by %s pruned %zu stale instance%s",
+		    req->claims.sub, t.npruned, t.npruned == 1 ? "" : "s");
+	if ((pruned = json_object_new_array()) == NULL)
+		goto fail;
+	for (i = 0; i < t.npruned; i++) {
+		if ((s = json_object_new_string(t.pruned[i])) == NULL)
+			goto fail;
+		if (json_object_array_add(pruned, s) != 0) {
+			json_object_put(s);
+			goto fail;
+		}
+	}
+	if (monitoring_build(req, ctx, HC_PROVIDER_FRESH, 0, &summary, NULL, NULL) != 0)
+		goto out;
+	if ((o = json_object_new_object()) == NULL)
+		goto fail;
+	if (json_object_object_add(o, "pruned", pruned) != 0)
+		goto fail;
+	pruned = NULL;
+	if (json_object_object_add(o, "summary", summary) != 0)
+		goto fail;
+	summary = NULL;
+	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
+		goto fail;
+	goto out;
+fail:
+	hc_resp_problem(req, 500, NULL, "out of memory");
+out:
+	json_object_put(o);
+	json_object_put(pruned);
+	json_object_put(summary);
+	hc_registry_tick_free(&t);
+}
+
+/* Answers a DigitalOcean list, or the problem for why there is none. */
+static void
+monitoring_do_answer(struct hc_req *req, json_object *o, enum hc_err err,
+    const char *errstr)
+{
+	if (o != NULL) {
+		if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
+			hc_resp_problem(req, 500, NULL, "could not write the answer");
+		json_object_put(o);
+		return;
+	}
+	switch (err) {
+	case HC_ERR_INVALID:
+		hc_resp_problem(req, 503, NULL, "%s", errstr);
+		break;
+	case HC_ERR_NOMEM:
+		hc_resp_problem(req, 500, NULL, "out of memory");
+		break;
+	default:
+		/* Unreachable, refusing or answering nonsense: a bad gateway. */
+		hc_log(HC_LOG_WARN, "%s", errstr);
+		hc_resp_problem(req, 502, NULL, "%s", errstr);
+		break;
+	}
+}
+
+static void
+monitoring_deployments(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct monitoring_state	*st = ctx->state;
+	enum hc_err		 err = HC_OK;
+	char			 errstr[256] = "";
+	json_object		*o;
+
+	o = hc_provider_deployments(st->prov, ctx->redis, 0, &err, errstr, sizeof(errstr));
+	monitoring_do_answer(req, o, err, errstr);
+}
+
+static void
+monitoring_metrics(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct monitoring_state	*st = ctx->state;
+	enum hc_err		 err = HC_OK;
+	char			 errstr[256] = "";
+	json_object		*o;
+
+	o = hc_provider_metrics(st->prov, ctx->redis, 0, &err, errstr, sizeof(errstr));
+	monitoring_do_answer(req, o, err, errstr);
+}
+
+static int
+monitoring_init(struct hc_ctx *ctx)
+{
+	struct monitoring_state	*st;
+	char			 err[256];
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		hc_log(HC_LOG_ERROR, "monitoring: out of memory");
+		return -1;
+	}
+	ctx->state = st;
+	if ((st->reg = hc_registry_new(ctx->redis, ctx->settings)) == NULL ||
+	    (st->prov = hc_provider_new(ctx->settings, err, sizeof(err))) == NULL) {
+		hc_log(HC_LOG_ERROR, "monitoring: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+monitoring_fini(struct hc_ctx *ctx)
+{
+	struct monitoring_state *st = ctx->state;
+
+	if (st == NULL)
+		return;
+	hc_provider_free(st->prov);
+	hc_registry_free(st->reg);
+	free(st);
+	ctx->state = NULL;
+}
+
+static const struct hc_route monitoring_routes[] = {
+	{ "GET", "/api/v1/monitoring/replicas", HC_AUTH_USER, monitoring_replicas },
+	{ "POST", "/api/v1/monitoring/replicas/refresh", HC_AUTH_OWNER, monitoring_refresh },
+	{ "GET", "/api/v1/monitoring/deployments", HC_AUTH_OWNER, monitoring_deployments },
+	{ "GET", "/api/v1/monitoring/metrics", HC_AUTH_OWNER, monitoring_metrics },
+	{ NULL, NULL, 0, NULL }
+};
+
+static const struct hc_app monitoring_app = {
+	"monitoring", monitoring_routes, monitoring_init, monitoring_fini
+};
+
+int
+main(int argc, char **argv)
+{
+	int	 rc;
+
+	/* Once, before the workers fork: libcurl's global state is not fork-safe to build later. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "headcount-monitoring: curl_global_init failed\n");
+		return 1;
+	}
+	rc = hc_app_main(argc, argv, &monitoring_app);
+	curl_global_cleanup();
+	return rc;
+}

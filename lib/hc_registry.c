@@ -1,0 +1,1035 @@
+/* hc_registry: the instance registry, self-preservation and replica status in Redis. */
+#include "config.h"
+#include "hc_registry.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "hc_redis.h"
+#include "hc_settings.h"
+#include "hc_time.h"
+
+#define HC_EVENTS_CHANNEL	"events:instances"
+
+/*
+ * Every script starts from the Redis clock.  replicate_commands makes
+ * writes after TIME legal on Redis < 5 (a no-op later).
+ */
+#define HC_LUA_NOW \
+	"if redis.replicate_commands then redis.replicate_commands() end\n" \
+	"local t = redis.call('TIME')\n" \
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
+	"local nows = string.format('%d', now)\n"
+
+/* KEYS: instances, data, stale.  ARGV: id, payload {"hostname",..,"meta"}. */
+static const char hc_lua_heartbeat[] = HC_LUA_NOW
+	"local new = redis.call('ZADD', KEYS[1], now, ARGV[1])\n"
+	"local started = nil\n"
+	"if new == 0 then\n"
+	"  local old = redis.call('HGET', KEYS[2], ARGV[1])\n"
+	"  if old then started = string.match(old, '^{\"started_at\":(%d+),') end\n"
+	"end\n"
+	"if not started then started = nows end\n"
+	"redis.call('HSET', KEYS[2], ARGV[1], '{\"started_at\":' .. started .. ',' .. string.sub(ARGV[2], 2))\n"
+	"redis.call('SREM', KEYS[3], ARGV[1])\n"
+	"return {new, nows}\n";
+
+/* KEYS: instances, data, stale.  ARGV: id. */
+static const char hc_lua_remove[] = HC_LUA_NOW
+	"local n = redis.call('ZREM', KEYS[1], ARGV[1])\n"
+	"redis.call('HDEL', KEYS[2], ARGV[1])\n"
+	"redis.call('SREM', KEYS[3], ARGV[1])\n"
+	"return {n, nows}\n";
+
+/*
+ * KEYS: instances, data, preservation.  HMGET goes in chunks because
+ * unpack() is bounded by the Lua C stack (8000).
+ */
+static const char hc_lua_list[] = HC_LUA_NOW
+	"local z = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')\n"
+	"local ids = {}\n"
+	"for i = 1, #z, 2 do ids[#ids + 1] = z[i] end\n"
+	"local data = {}\n"
+	"for i = 1, #ids, 1000 do\n"
+	"  local part = redis.call('HMGET', KEYS[2], unpack(ids, i, math.min(i + 999, #ids)))\n"
+	"  for k = 1, #part do data[#data + 1] = part[k] end\n"
+	"end\n"
+	"return {nows, z, data, redis.call('EXISTS', KEYS[3])}\n";
+
+/* KEYS: instances, preservation.  ARGV: ttl_ms. */
+static const char hc_lua_summary[] = HC_LUA_NOW
+	"local total = redis.call('ZCARD', KEYS[1])\n"
+	"local stale = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[1])))\n"
+	"return {nows, total, stale, redis.call('GET', KEYS[2]) or false}\n";
+
+/*
+ * KEYS: instances, data, stale, preservation.
+ * ARGV: ttl_ms, prune_after_ms, ratio, force (1: prune every stale one).
+ * A burst is the stale instances whose last heartbeat lies within one TTL
+ * of the newest stale heartbeat: anchored there rather than at now, so a
+ * burst is still seen as one when the pass runs late (say after a Redis
+ * failover that outlasted the TTL).
+ */
+static const char hc_lua_maintain[] = HC_LUA_NOW
+	"local ttl = tonumber(ARGV[1])\n"
+	"local ratio = tonumber(ARGV[3])\n"
+	"local force = ARGV[4] == '1'\n"
+	"local cutoff = now - ttl\n"
+	"local total = redis.call('ZCARD', KEYS[1])\n"
+	"local st = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', cutoff), 'WITHSCORES')\n"
+	"local nstale = #st / 2\n"
+	"local newly = {}\n"
+	"for i = 1, #st, 2 do\n"
+	"  if redis.call('SADD', KEYS[3], st[i]) == 1 then newly[#newly + 1] = st[i] end\n"
+	"end\n"
+	"local sp = redis.call('EXISTS', KEYS[4]) == 1\n"
+	"local entered, left = 0, 0\n"
+	"local pcut = now - tonumber(ARGV[2])\n"
+	"if force then\n"
+	"  pcut = cutoff\n"
+	"  if sp then redis.call('DEL', KEYS[4]); sp = false; left = 1 end\n"
+	"elseif sp then\n"
+	"  if nstale <= ratio * total then redis.call('DEL', KEYS[4]); sp = false; left = 1 end\n"
+	"elseif nstale > 0 then\n"
+	"  local newest = tonumber(st[#st])\n"
+	"  local burst = 0\n"
+	"  for i = 2, #st, 2 do\n"
+	"    if tonumber(st[i]) > newest - ttl then burst = burst + 1 end\n"
+	"  end\n"
+	"  if burst > ratio * total then redis.call('SET', KEYS[4], nows); sp = true; entered = 1 end\n"
+	"end\n"
+	"local pruned = {}\n"
+	"if not sp then\n"
+	"  pruned = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', pcut))\n"
+	"  for i = 1, #pruned, 1000 do\n"
+	"    local j = math.min(i + 999, #pruned)\n"
+	"    redis.call('ZREM', KEYS[1], unpack(pruned, i, j))\n"
+	"    redis.call('HDEL', KEYS[2], unpack(pruned, i, j))\n"
+	"    redis.call('SREM', KEYS[3], unpack(pruned, i, j))\n"
+	"  end\n"
+	"end\n"
+	"return {nows, total - #pruned, nstale - #pruned, redis.call('GET', KEYS[4]) or false,\n"
+	"  newly, pruned, entered, left}\n";
+
+/* KEYS: status.  ARGV: status, desired, active, mismatch (1/0). */
+static const char hc_lua_status[] = HC_LUA_NOW
+	"local since = redis.call('HGET', KEYS[1], 'mismatch_since')\n"
+	"if ARGV[4] == '1' then\n"
+	"  if not since then since = nows; redis.call('HSET', KEYS[1], 'mismatch_since', since) end\n"
+	"else\n"
+	"  if since then redis.call('HDEL', KEYS[1], 'mismatch_since') end\n"
+	"  since = false\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], 'status', ARGV[1], 'desired', ARGV[2], 'active', ARGV[3], 'updated_at', nows)\n"
+	"return {nows, since}\n";
+
+enum hc_script {
+	HC_SCRIPT_HEARTBEAT,
+	HC_SCRIPT_REMOVE,
+	HC_SCRIPT_LIST,
+	HC_SCRIPT_SUMMARY,
+	HC_SCRIPT_MAINTAIN,
+	HC_SCRIPT_STATUS,
+	HC_SCRIPT_MAX
+};
+
+static const struct {
+	const char	*name;
+	const char	*body;
+} hc_scripts[HC_SCRIPT_MAX] = {
+	{ "heartbeat", hc_lua_heartbeat },
+	{ "remove", hc_lua_remove },
+	{ "list", hc_lua_list },
+	{ "summary", hc_lua_summary },
+	{ "maintain", hc_lua_maintain },
+	{ "status", hc_lua_status },
+};
+
+enum hc_key {
+	HC_KEY_INSTANCES,
+	HC_KEY_DATA,
+	HC_KEY_STALE,
+	HC_KEY_PRESERVE,
+	HC_KEY_STATUS,
+	HC_KEY_MAX
+};
+
+static const char *const hc_key_suffix[HC_KEY_MAX] = {
+	"instances", "instance:data", "instances:stale", "self_preservation",
+	"replicas:status"
+};
+
+struct hc_registry {
+	struct hc_redis		*redis;
+	long long		 ttl_ms;
+	long long		 prune_ms;
+	double			 ratio;
+	char			*key[HC_KEY_MAX];
+	char			 sha[HC_SCRIPT_MAX][41];
+	char			 errstr[256];
+};
+
+static void __attribute__((format(printf, 2, 3)))
+hc_reg_err(struct hc_registry *reg, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reg->errstr, sizeof(reg->errstr), fmt, ap);
+	va_end(ap);
+}
+
+static int
+hc_sha1_hex(const char *s, char out[41])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+
+	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha1(), NULL) != 1 || n != 20)
+		return -1;
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+struct hc_registry *
+hc_registry_new(struct hc_redis *redis, const struct hc_settings *s)
+{
+	struct hc_registry *reg;
+	size_t	 plen, i;
+
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return NULL;
+	reg->redis = redis;
+	reg->ttl_ms = (long long)s->ttl * 1000;
+	reg->prune_ms = (long long)s->prune_after * 1000;
+	reg->ratio = s->preserve_ratio;
+	plen = strlen(s->key_prefix);
+	for (i = 0; i < HC_KEY_MAX; i++) {
+		size_t len = plen + strlen(hc_key_suffix[i]) + 1;
+
+		if ((reg->key[i] = malloc(len)) == NULL)
+			goto fail;
+		snprintf(reg->key[i], len, "%s%s", s->key_prefix, hc_key_suffix[i]);
+	}
+	for (i = 0; i < HC_SCRIPT_MAX; i++)
+		if (hc_sha1_hex(hc_scripts[i].body, reg->sha[i]) == -1)
+			reg->sha[i][0] = '\0';	/* always EVAL then */
+	return reg;
+fail:
+	hc_registry_free(reg);
+	return NULL;
+}
+
+void
+hc_registry_free(struct hc_registry *reg)
+{
+	size_t	 i;
+
+	if (reg == NULL)
+		return;
+	for (i = 0; i < HC_KEY_MAX; i++)
+		free(reg->key[i]);
+	free(reg);
+}
+
+const char *
+hc_registry_errstr(const struct hc_registry *reg)
+{
+	return reg->errstr[0] ? reg->errstr : "no error";
+}
+
+int
+hc_registry_id_valid(const char *id)
+{
+	size_t	 i;
+
+	if (id == NULL)
+		return 0;
+	for (i = 0; id[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)id[i];
+		int alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9');
+
+		if (i >= HC_INSTANCE_ID_MAX)
+			return 0;
+		if (!alnum && (i == 0 ||
+		    (c != '.' && c != '_' && c != ':' && c != '-')))
+			return 0;
+	}
+	return i > 0;
+}
+
+int
+hc_registry_meta_valid(json_object *meta, char *why, size_t whylen)
+{
+	int	 n = 0;
+
+	if (meta == NULL)
+		return 1;
+	if (!json_object_is_type(meta, json_type_object)) {
+		snprintf(why, whylen, "meta must be a JSON object");
+		return 0;
+	}
+	json_object_object_foreach(meta, key, val) {
+		if (++n > HC_META_MAX_KEYS) {
+			snprintf(why, whylen, "meta has more than %d keys",
+			    HC_META_MAX_KEYS);
+			return 0;
+		}
+		switch (json_object_get_type(val)) {
+		case json_type_string:
+		case json_type_int:
+		case json_type_double:
+		case json_type_boolean:
+			break;
+		default:
+			snprintf(why, whylen, "meta.%.64s must be a string, "
+			    "number or boolean", key);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Runs script s with keys and args (lens may be NULL).  EVALSHA first;
+ * after NOSCRIPT (a restarted or flushed Redis) the body itself with
+ * EVAL, which also caches it again.  Returns a non-error reply the
+ * caller frees, or NULL with errstr set.
+ */
+static redisReply *
+hc_reg_script(struct hc_registry *reg, enum hc_script s, int nkeys,
+    const char *const *keys, int nargs, const char *const *args,
+    const size_t *arglens)
+{
+	const char	*argv[16];
+	size_t		 lens[16];
+	char		 nk[16];
+	redisReply	*rep;
+	int		 argc = 0, i, pass;
+
+	if (3 + nkeys + nargs > 16) {
+		hc_reg_err(reg, "%s: too many arguments", hc_scripts[s].name);
+		return NULL;
+	}
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	for (pass = reg->sha[s][0] ? 0 : 1; pass < 2; pass++) {
+		argc = 0;
+		argv[argc] = pass == 0 ? "EVALSHA" : "EVAL";
+		lens[argc] = strlen(argv[argc]);
+		argc++;
+		argv[argc] = pass == 0 ? reg->sha[s] : hc_scripts[s].body;
+		lens[argc] = strlen(argv[argc]);
+		argc++;
+		argv[argc] = nk;
+		lens[argc] = strlen(nk);
+		argc++;
+		for (i = 0; i < nkeys; i++, argc++) {
+			argv[argc] = keys[i];
+			lens[argc] = strlen(keys[i]);
+		}
+		for (i = 0; i < nargs; i++, argc++) {
+			argv[argc] = args[i];
+			lens[argc] = arglens != NULL ? arglens[i] : strlen(args[i]);
+		}
+		if ((rep = hc_redis_cmdargv(reg->redis, argc, argv, lens)) == NULL) {
+			hc_reg_err(reg, "%s(%s): %s", argv[0], hc_scripts[s].name,
+			    hc_redis_errstr(reg->redis));
+			return NULL;
+		}
+		if (rep->type != REDIS_REPLY_ERROR)
+			return rep;
+		if (pass == 0 && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+			freeReplyObject(rep);
+			continue;
+		}
+		hc_reg_err(reg, "%s(%s): %.160s", argv[0], hc_scripts[s].name,
+		    rep->str);
+		freeReplyObject(rep);
+		return NULL;
+	}
+	return NULL;
+}
+
+/* An integer element of a script's answer (Lua numbers come as integers, ours as strings). */
+static long long
+hc_reply_ll(const redisReply *r)
+{
+	if (r == NULL)
+		return 0;
+	if (r->type == REDIS_REPLY_INTEGER)
+		return r->integer;
+	if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+		return strtoll(r->str, NULL, 10);
+	return 0;
+}
+
+/* Checks that rep is an array of at least n elements. */
+static int
+hc_reply_array(struct hc_registry *reg, const redisReply *rep, size_t n,
+    const char *what)
+{
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < n) {
+		hc_reg_err(reg, "%s: unexpected reply from Redis", what);
+		return 0;
+	}
+	return 1;
+}
+
+enum hc_err
+hc_registry_publish(struct hc_registry *reg, const char *event, const char *id,
+    long long at_ms)
+{
+	json_object	*o;
+	const char	*s;
+	char		 at[HC_TIME_BUFSZ];
+	redisReply	*rep;
+	enum hc_err	 rc = HC_ERR_NOMEM;
+
+	if ((o = json_object_new_object()) == NULL)
+		return HC_ERR_NOMEM;
+	hc_time_fmt((time_t)(at_ms / 1000), at);
+	if (json_object_object_add(o, "event", json_object_new_string(event)) ||
+	    json_object_object_add(o, "instance_id", json_object_new_string(id)) ||
+	    json_object_object_add(o, "at", json_object_new_string(at)) ||
+	    (s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL)
+		goto out;
+	rc = HC_ERR_REDIS;
+	if ((rep = hc_redis_cmd(reg->redis, "PUBLISH %s %s", HC_EVENTS_CHANNEL,
+	    s)) == NULL) {
+		hc_reg_err(reg, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
+		    hc_redis_errstr(reg->redis));
+		goto out;
+	}
+	if (rep->type == REDIS_REPLY_ERROR)
+		hc_reg_err(reg, "PUBLISH(%s): %.160s", HC_EVENTS_CHANNEL, rep->str);
+	else
+		rc = HC_OK;
+	freeReplyObject(rep);
+out:
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * Publishes one event per id, pipelined (a prune of thousands is one
+ * round trip, not thousands).  Best effort: returns HC_OK or the first
+ * failure.
+ */
+static enum hc_err
+hc_reg_publish_many(struct hc_registry *reg, const char *event,
+    char *const *ids, size_t n, long long at_ms)
+{
+	json_object	*o = NULL;
+	const char	*argv[3], *s;
+	char		 at[HC_TIME_BUFSZ];
+	size_t		 i, queued = 0;
+	redisReply	*rep;
+	enum hc_err	 rc = HC_OK;
+
+	if (n == 0)
+		return HC_OK;
+	hc_time_fmt((time_t)(at_ms / 1000), at);
+	for (i = 0; i < n; i++) {
+		if ((o = json_object_new_object()) == NULL ||
+		    json_object_object_add(o, "event", json_object_new_string(event)) ||
+		    json_object_object_add(o, "instance_id", json_object_new_string(ids[i])) ||
+		    json_object_object_add(o, "at", json_object_new_string(at)) ||
+		    (s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL) {
+			rc = HC_ERR_NOMEM;
+			break;
+		}
+		argv[0] = "PUBLISH";
+		argv[1] = HC_EVENTS_CHANNEL;
+		argv[2] = s;
+		if (hc_redis_appendargv(reg->redis, 3, argv, NULL) == -1) {
+			rc = HC_ERR_REDIS;
+			break;
+		}
+		queued++;
+		json_object_put(o);
+		o = NULL;
+	}
+	json_object_put(o);
+	while (queued-- > 0) {
+		if ((rep = hc_redis_reply(reg->redis)) == NULL) {
+			hc_reg_err(reg, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
+			    hc_redis_errstr(reg->redis));
+			return HC_ERR_REDIS;
+		}
+		freeReplyObject(rep);
+	}
+	if (rc == HC_ERR_REDIS)
+		hc_reg_err(reg, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
+		    hc_redis_errstr(reg->redis));
+	return rc;
+}
+
+enum hc_err
+hc_registry_heartbeat(struct hc_registry *reg, const char *id,
+    const char *hostname, json_object *meta, int *registered, long long *now_ms)
+{
+	const char	*keys[3], *args[2];
+	size_t		 lens[2];
+	json_object	*p, *m;
+	redisReply	*rep = NULL;
+	const char	*payload;
+	size_t		 plen;
+	char		 why[128];
+	long long	 now;
+	enum hc_err	 rc = HC_ERR_NOMEM;
+
+	if (!hc_registry_id_valid(id) || !hc_registry_meta_valid(meta, why,
+	    sizeof(why)) || (hostname != NULL && (hostname[0] == '\0' ||
+	    strlen(hostname) > HC_HOSTNAME_MAX))) {
+		hc_reg_err(reg, "heartbeat: invalid instance");
+		return HC_ERR_INVALID;
+	}
+	if ((p = json_object_new_object()) == NULL)
+		return HC_ERR_NOMEM;
+	m = meta != NULL ? json_object_get(meta) : json_object_new_object();
+	if (m == NULL)
+		goto out;
+	/* hostname first: the script splices started_at in front of it. */
+	if (json_object_object_add(p, "hostname",
+	    json_object_new_string(hostname != NULL ? hostname : id)) ||
+	    json_object_object_add(p, "meta", m))
+		goto out;
+	if ((payload = json_object_to_json_string_length(p,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &plen)) == NULL)
+		goto out;
+	keys[0] = reg->key[HC_KEY_INSTANCES];
+	keys[1] = reg->key[HC_KEY_DATA];
+	keys[2] = reg->key[HC_KEY_STALE];
+	args[0] = id;
+	lens[0] = strlen(id);
+	args[1] = payload;
+	lens[1] = plen;
+	rc = HC_ERR_REDIS;
+	if ((rep = hc_reg_script(reg, HC_SCRIPT_HEARTBEAT, 3, keys, 2, args,
+	    lens)) == NULL || !hc_reply_array(reg, rep, 2, "heartbeat"))
+		goto out;
+	now = hc_reply_ll(rep->element[1]);
+	if (registered != NULL)
+		*registered = hc_reply_ll(rep->element[0]) == 1;
+	if (now_ms != NULL)
+		*now_ms = now;
+	rc = HC_OK;
+	/* The heartbeat stands even if the event cannot go out. */
+	if (hc_reply_ll(rep->element[0]) == 1)
+		(void)hc_registry_publish(reg, "registered", id, now);
+out:
+	freeReplyObject(rep);
+	json_object_put(p);
+	return rc;
+}
+
+enum hc_err
+hc_registry_remove(struct hc_registry *reg, const char *id)
+{
+	const char	*keys[3], *args[1];
+	redisReply	*rep;
+	enum hc_err	 rc = HC_ERR_REDIS;
+
+	if (!hc_registry_id_valid(id))
+		return HC_ERR_NOTFOUND;
+	keys[0] = reg->key[HC_KEY_INSTANCES];
+	keys[1] = reg->key[HC_KEY_DATA];
+	keys[2] = reg->key[HC_KEY_STALE];
+	args[0] = id;
+	if ((rep = hc_reg_script(reg, HC_SCRIPT_REMOVE, 3, keys, 1, args,
+	    NULL)) == NULL)
+		return HC_ERR_REDIS;
+	if (hc_reply_array(reg, rep, 2, "remove")) {
+		if (hc_reply_ll(rep->element[0]) == 1) {
+			rc = HC_OK;
+			(void)hc_registry_publish(reg, "removed", id,
+			    hc_reply_ll(rep->element[1]));
+		} else
+			rc = HC_ERR_NOTFOUND;
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
+static int
+hc_inst_cmp(const void *a, const void *b)
+{
+	const struct hc_instance *x = a, *y = b;
+	size_t	 n = x->id_len < y->id_len ? x->id_len : y->id_len;
+	int	 c = memcmp(x->id, y->id, n);
+
+	if (c != 0)
+		return c;
+	return (x->id_len > y->id_len) - (x->id_len < y->id_len);
+}
+
+enum hc_err
+hc_registry_list(struct hc_registry *reg, struct hc_registry_list *out)
+{
+	const char	*keys[3];
+	redisReply	*rep, *z, *d;
+	size_t		 i, n;
+
+	memset(out, 0, sizeof(*out));
+	keys[0] = reg->key[HC_KEY_INSTANCES];
+	keys[1] = reg->key[HC_KEY_DATA];
+	keys[2] = reg->key[HC_KEY_PRESERVE];
+	if ((rep = hc_reg_script(reg, HC_SCRIPT_LIST, 3, keys, 0, NULL,
+	    NULL)) == NULL)
+		return HC_ERR_REDIS;
+	out->reply = rep;
+	if (!hc_reply_array(reg, rep, 4, "list"))
+		return HC_ERR_REDIS;
+	z = rep->element[1];
+	d = rep->element[2];
+	if (z->type != REDIS_REPLY_ARRAY || d->type != REDIS_REPLY_ARRAY ||
+	    d->elements * 2 != z->elements) {
+		hc_reg_err(reg, "list: unexpected reply from Redis");
+		return HC_ERR_REDIS;
+	}
+	out->now_ms = hc_reply_ll(rep->element[0]);
+	out->self_preservation = hc_reply_ll(rep->element[3]) == 1;
+	n = d->elements;
+	if (n > 0 && (out->v = calloc(n, sizeof(*out->v))) == NULL) {
+		hc_reg_err(reg, "list: out of memory");
+		return HC_ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct hc_instance *in = &out->v[i];
+		const redisReply *id = z->element[2 * i], *sc = z->element[2 * i + 1];
+
+		if (id->type != REDIS_REPLY_STRING || sc->type != REDIS_REPLY_STRING) {
+			hc_reg_err(reg, "list: unexpected reply from Redis");
+			return HC_ERR_REDIS;
+		}
+		in->id = id->str;
+		in->id_len = id->len;
+		in->last_ms = (long long)strtod(sc->str, NULL);
+		if (d->element[i]->type == REDIS_REPLY_STRING) {
+			in->data = d->element[i]->str;
+			in->data_len = d->element[i]->len;
+		}
+		in->stale = out->now_ms - in->last_ms > reg->ttl_ms;
+		if (in->stale)
+			out->stale++;
+		else
+			out->active++;
+	}
+	out->n = n;
+	qsort(out->v, n, sizeof(*out->v), hc_inst_cmp);
+	return HC_OK;
+}
+
+void
+hc_registry_list_free(struct hc_registry_list *l)
+{
+	if (l == NULL)
+		return;
+	free(l->v);
+	if (l->reply != NULL)
+		freeReplyObject(l->reply);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * RFC 3339 of ms (UTC), without gmtime_r/strftime: a list of 10,000
+ * instances formats 20,000 times, and this is several times faster.
+ * Days to civil date after Howard Hinnant's algorithm.
+ */
+static void
+hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
+{
+	long long s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	long long days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+	long long sod = s - days * 86400, z, era, y;
+	unsigned doe, yoe, doy, mp, d, m, hh, mi, ss, i;
+	char	 *p = buf;
+
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (long long)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (y < 0 || y > 9999) {
+		hc_time_fmt((time_t)s, buf);
+		return;
+	}
+	hh = (unsigned)(sod / 3600);
+	mi = (unsigned)(sod % 3600 / 60);
+	ss = (unsigned)(sod % 60);
+	for (i = 0; i < 4; i++)
+		p[3 - i] = (char)('0' + (y / (i == 0 ? 1 : i == 1 ? 10 : i == 2 ? 100 : 1000)) % 10);
+	p[4] = '-';
+	p[5] = (char)('0' + m / 10);
+	p[6] = (char)('0' + m % 10);
+	p[7] = '-';
+	p[8] = (char)('0' + d / 10);
+	p[9] = (char)('0' + d % 10);
+	p[10] = 'T';
+	p[11] = (char)('0' + hh / 10);
+	p[12] = (char)('0' + hh % 10);
+	p[13] = ':';
+	p[14] = (char)('0' + mi / 10);
+	p[15] = (char)('0' + mi % 10);
+	p[16] = ':';
+	p[17] = (char)('0' + ss / 10);
+	p[18] = (char)('0' + ss % 10);
+	p[19] = 'Z';
+	p[20] = '\0';
+}
+
+/* One instance object; NULL without memory. */
+static json_object *
+hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in,
+    json_tokener *tok)
+{
+	json_object	*o, *data = NULL, *host = NULL, *meta = NULL, *sa;
+	long long	 started = in->last_ms, since;
+	char		 buf[HC_TIME_BUFSZ];
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (in->data != NULL) {
+		json_tokener_reset(tok);
+		data = json_tokener_parse_ex(tok, in->data, (int)in->data_len);
+		if (data != NULL && !json_object_is_type(data, json_type_object)) {
+			json_object_put(data);
+			data = NULL;
+		}
+	}
+	/* Missing or damaged data (written by hand?) shows defaults, never fails. */
+	if (data != NULL) {
+		if (json_object_object_get_ex(data, "hostname", &host) &&
+		    json_object_is_type(host, json_type_string))
+			json_object_get(host);
+		else
+			host = NULL;
+		if (json_object_object_get_ex(data, "meta", &meta) &&
+		    json_object_is_type(meta, json_type_object))
+			json_object_get(meta);
+		else
+			meta = NULL;
+		if (json_object_object_get_ex(data, "started_at", &sa) &&
+		    json_object_is_type(sa, json_type_int))
+			started = json_object_get_int64(sa);
+		json_object_put(data);
+	}
+	since = (l->now_ms - in->last_ms) / 1000;
+	if (since < 0)
+		since = 0;
+	if (json_object_object_add(o, "instance_id",
+	    json_object_new_string_len(in->id, (int)in->id_len)))
+		goto fail;
+	if (host == NULL)
+		host = json_object_new_string_len(in->id, (int)in->id_len);
+	if (json_object_object_add(o, "hostname", host)) {
+		host = NULL;
+		goto fail;
+	}
+	host = NULL;
+	hc_fmt_ms(started, buf);
+	if (json_object_object_add(o, "started_at", json_object_new_string(buf)))
+		goto fail;
+	hc_fmt_ms(in->last_ms, buf);
+	if (json_object_object_add(o, "last_heartbeat", json_object_new_string(buf)) ||
+	    json_object_object_add(o, "seconds_since_heartbeat",
+	    json_object_new_int64(since)) ||
+	    json_object_object_add(o, "is_stale", json_object_new_boolean(in->stale)))
+		goto fail;
+	if (meta == NULL && (meta = json_object_new_object()) == NULL)
+		goto fail;
+	if (json_object_object_add(o, "meta", meta)) {
+		meta = NULL;
+		goto fail;
+	}
+	return o;
+fail:
+	json_object_put(host);
+	json_object_put(meta);
+	json_object_put(o);
+	return NULL;
+}
+
+json_object *
+hc_registry_list_json(const struct hc_registry_list *l)
+{
+	json_object	*a, *o;
+	json_tokener	*tok;
+	size_t		 i;
+
+	if ((a = json_object_new_array_ext((int)(l->n > 0 ? l->n : 1))) == NULL)
+		return NULL;
+	if ((tok = json_tokener_new()) == NULL) {
+		json_object_put(a);
+		return NULL;
+	}
+	for (i = 0; i < l->n; i++)
+		if ((o = hc_inst_json(l, &l->v[i], tok)) == NULL ||
+		    json_object_array_add(a, o)) {
+			json_object_put(o);
+			json_object_put(a);
+			a = NULL;
+			break;
+		}
+	json_tokener_free(tok);
+	return a;
+}
+
+enum hc_err
+hc_registry_summary(struct hc_registry *reg, struct hc_registry_summary *out)
+{
+	const char	*keys[2], *args[1];
+	char		 ttl[32];
+	redisReply	*rep;
+	enum hc_err	 rc = HC_ERR_REDIS;
+
+	memset(out, 0, sizeof(*out));
+	keys[0] = reg->key[HC_KEY_INSTANCES];
+	keys[1] = reg->key[HC_KEY_PRESERVE];
+	snprintf(ttl, sizeof(ttl), "%lld", reg->ttl_ms);
+	args[0] = ttl;
+	if ((rep = hc_reg_script(reg, HC_SCRIPT_SUMMARY, 2, keys, 1, args,
+	    NULL)) == NULL)
+		return HC_ERR_REDIS;
+	if (hc_reply_array(reg, rep, 3, "summary")) {
+		out->now_ms = hc_reply_ll(rep->element[0]);
+		out->total = (long)hc_reply_ll(rep->element[1]);
+		out->stale = (long)hc_reply_ll(rep->element[2]);
+		out->active = out->total - out->stale;
+		if (rep->elements > 3 && rep->element[3]->type == REDIS_REPLY_STRING) {
+			out->self_preservation = 1;
+			out->self_preservation_since_ms = hc_reply_ll(rep->element[3]);
+		}
+		rc = HC_OK;
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
+void
+hc_registry_tick_free(struct hc_registry_tick *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nnewly_stale; i++)
+		free(t->newly_stale[i]);
+	free(t->newly_stale);
+	for (i = 0; i < t->npruned; i++)
+		free(t->pruned[i]);
+	free(t->pruned);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Copies the strings of array a into a new vector; -1 without memory. */
+static int
+hc_strv(const redisReply *a, char ***v, size_t *n)
+{
+	size_t	 i;
+
+	*v = NULL;
+	*n = 0;
+	if (a->type != REDIS_REPLY_ARRAY || a->elements == 0)
+		return 0;
+	if ((*v = calloc(a->elements, sizeof(**v))) == NULL)
+		return -1;
+	for (i = 0; i < a->elements; i++) {
+		if (a->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		if (((*v)[*n] = strndup(a->element[i]->str, a->element[i]->len)) == NULL)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int
+hc_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static enum hc_err
+hc_reg_maintain(struct hc_registry *reg, int force, struct hc_registry_tick *out)
+{
+	const char	*keys[4], *args[4];
+	char		 ttl[32], prune[32], ratio[32];
+	redisReply	*rep;
+	enum hc_err	 rc = HC_ERR_REDIS, prc;
+
+	memset(out, 0, sizeof(*out));
+	keys[0] = reg->key[HC_KEY_INSTANCES];
+	keys[1] = reg->key[HC_KEY_DATA];
+	keys[2] = reg->key[HC_KEY_STALE];
+	keys[3] = reg->key[HC_KEY_PRESERVE];
+	snprintf(ttl, sizeof(ttl), "%lld", reg->ttl_ms);
+	snprintf(prune, sizeof(prune), "%lld", reg->prune_ms);
+	snprintf(ratio, sizeof(ratio), "%.6f", reg->ratio);
+	args[0] = ttl;
+	args[1] = prune;
+	args[2] = ratio;
+	args[3] = force ? "1" : "0";
+	if ((rep = hc_reg_script(reg, HC_SCRIPT_MAINTAIN, 4, keys, 4, args,
+	    NULL)) == NULL)
+		return HC_ERR_REDIS;
+	if (!hc_reply_array(reg, rep, 8, "maintain"))
+		goto out;
+	out->summary.now_ms = hc_reply_ll(rep->element[0]);
+	out->summary.total = (long)hc_reply_ll(rep->element[1]);
+	out->summary.stale = (long)hc_reply_ll(rep->element[2]);
+	out->summary.active = out->summary.total - out->summary.stale;
+	if (rep->element[3]->type == REDIS_REPLY_STRING) {
+		out->summary.self_preservation = 1;
+		out->summary.self_preservation_since_ms = hc_reply_ll(rep->element[3]);
+	}
+	out->entered_preservation = hc_reply_ll(rep->element[6]) == 1;
+	out->left_preservation = hc_reply_ll(rep->element[7]) == 1;
+	rc = HC_ERR_NOMEM;
+	if (hc_strv(rep->element[4], &out->newly_stale, &out->nnewly_stale) == -1 ||
+	    hc_strv(rep->element[5], &out->pruned, &out->npruned) == -1) {
+		hc_reg_err(reg, "maintain: out of memory");
+		goto out;
+	}
+	if (out->npruned > 1)
+		qsort(out->pruned, out->npruned, sizeof(char *), hc_str_cmp);
+	rc = HC_OK;
+	/* Events are best effort: the registry has changed either way. */
+	prc = hc_reg_publish_many(reg, "stale", out->newly_stale,
+	    out->nnewly_stale, out->summary.now_ms);
+	if (prc == HC_OK)
+		(void)hc_reg_publish_many(reg, "removed", out->pruned,
+		    out->npruned, out->summary.now_ms);
+out:
+	freeReplyObject(rep);
+	return rc;
+}
+
+enum hc_err
+hc_registry_maintain(struct hc_registry *reg, struct hc_registry_tick *out)
+{
+	return hc_reg_maintain(reg, 0, out);
+}
+
+enum hc_err
+hc_registry_prune_stale(struct hc_registry *reg, struct hc_registry_tick *out)
+{
+	return hc_reg_maintain(reg, 1, out);
+}
+
+static const char *const hc_replicas_names[HC_REPLICAS_MAX] = {
+	"unknown", "healthy", "under_replicated", "over_replicated"
+};
+
+const char *
+hc_replicas_name(enum hc_replicas st)
+{
+	if ((unsigned)st >= HC_REPLICAS_MAX)
+		return "?";
+	return hc_replicas_names[st];
+}
+
+enum hc_replicas
+hc_replicas_of(long desired, long active)
+{
+	if (desired < 0)
+		return HC_REPLICAS_UNKNOWN;
+	if (active == desired)
+		return HC_REPLICAS_HEALTHY;
+	return active < desired ? HC_REPLICAS_UNDER : HC_REPLICAS_OVER;
+}
+
+static enum hc_replicas
+hc_replicas_parse(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < HC_REPLICAS_MAX; i++)
+		if (strcmp(s, hc_replicas_names[i]) == 0)
+			return (enum hc_replicas)i;
+	return HC_REPLICAS_UNKNOWN;
+}
+
+enum hc_err
+hc_registry_status_update(struct hc_registry *reg, long desired, long active,
+    struct hc_replica_status *out)
+{
+	const char	*keys[1], *args[4];
+	char		 d[32], a[32];
+	enum hc_replicas st = hc_replicas_of(desired, active);
+	redisReply	*rep;
+	enum hc_err	 rc = HC_ERR_REDIS;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	keys[0] = reg->key[HC_KEY_STATUS];
+	snprintf(d, sizeof(d), "%ld", desired < 0 ? -1 : desired);
+	snprintf(a, sizeof(a), "%ld", active);
+	args[0] = hc_replicas_name(st);
+	args[1] = d;
+	args[2] = a;
+	args[3] = st == HC_REPLICAS_UNDER || st == HC_REPLICAS_OVER ? "1" : "0";
+	if ((rep = hc_reg_script(reg, HC_SCRIPT_STATUS, 1, keys, 4, args,
+	    NULL)) == NULL)
+		return HC_ERR_REDIS;
+	if (hc_reply_array(reg, rep, 1, "status")) {
+		if (out != NULL) {
+			out->status = st;
+			out->desired = desired < 0 ? -1 : desired;
+			out->active = active;
+			out->updated_ms = hc_reply_ll(rep->element[0]);
+			if (rep->elements > 1 &&
+			    rep->element[1]->type == REDIS_REPLY_STRING)
+				out->mismatch_since_ms = hc_reply_ll(rep->element[1]);
+		}
+		rc = HC_OK;
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
+enum hc_err
+hc_registry_status_get(struct hc_registry *reg, struct hc_replica_status *out)
+{
+	redisReply	*rep, *e;
+
+	memset(out, 0, sizeof(*out));
+	out->desired = -1;
+	if ((rep = hc_redis_cmd(reg->redis, "HMGET %s status desired active "
+	    "mismatch_since updated_at", reg->key[HC_KEY_STATUS])) == NULL) {
+		hc_reg_err(reg, "HMGET(%s): %s", reg->key[HC_KEY_STATUS],
+		    hc_redis_errstr(reg->redis));
+		return HC_ERR_REDIS;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		hc_reg_err(reg, "HMGET(%s): %.160s", reg->key[HC_KEY_STATUS], rep->str);
+		freeReplyObject(rep);
+		return HC_ERR_REDIS;
+	}
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 5) {
+		e = rep->element[0];
+		if (e->type == REDIS_REPLY_STRING)
+			out->status = hc_replicas_parse(e->str);
+		if (rep->element[1]->type == REDIS_REPLY_STRING)
+			out->desired = (long)hc_reply_ll(rep->element[1]);
+		out->active = (long)hc_reply_ll(rep->element[2]);
+		out->mismatch_since_ms = hc_reply_ll(rep->element[3]);
+		out->updated_ms = hc_reply_ll(rep->element[4]);
+	}
+	freeReplyObject(rep);
+	return HC_OK;
+}

@@ -1,0 +1,208 @@
+/* hc_registry: the instance registry, self-preservation and replica status in Redis. */
+#ifndef HC_REGISTRY_H
+#define HC_REGISTRY_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "hc_err.h"
+
+struct hc_redis;
+struct hc_settings;
+
+/*
+ * Redis layout, every key under HEADCOUNT_KEY_PREFIX (<p>, "headcount:"):
+ *   <p>instances          ZSET  id -> last heartbeat, ms on the Redis clock
+ *   <p>instance:data      HASH  id -> {"started_at":<ms>,"hostname":"..","meta":{..}}
+ *   <p>instances:stale    SET   ids already announced stale (one event each)
+ *   <p>self_preservation  STRING ms when self-preservation began (absent: off)
+ *   <p>replicas:status    HASH  status, desired, active, mismatch_since (ms,
+ *                               absent when none), updated_at (ms)
+ * Channel (no prefix, per API.md): events:instances.
+ * Every operation is one Lua script (EVALSHA, EVAL after NOSCRIPT): one
+ * round trip, times from the Redis server's clock.
+ */
+
+#define HC_INSTANCE_ID_MAX	128	/* bytes, per API.md */
+#define HC_HOSTNAME_MAX		255	/* bytes */
+#define HC_META_MAX_KEYS	32
+
+struct hc_registry;
+
+/*
+ * Makes a registry over redis (borrowed, must outlive it) with the key
+ * prefix, TTL, prune age and preserve ratio of s (borrowed too).
+ * Returns NULL only without memory.  Free with hc_registry_free.
+ */
+struct hc_registry *hc_registry_new(struct hc_redis *redis,
+	    const struct hc_settings *s);
+
+/* NULL-safe. */
+void	 hc_registry_free(struct hc_registry *reg);
+
+/* The last failure, naming the call ("EVALSHA(heartbeat): ..."). */
+const char *hc_registry_errstr(const struct hc_registry *reg);
+
+/* 1 when id matches [A-Za-z0-9][A-Za-z0-9._:-]{0,127}, else 0. */
+int	 hc_registry_id_valid(const char *id);
+
+/*
+ * Checks a heartbeat's meta: a JSON object of at most 32 keys whose values
+ * are strings, numbers or booleans.  NULL (absent) is valid.  Returns 1,
+ * or 0 with a client-safe reason in why.
+ */
+int	 hc_registry_meta_valid(json_object *meta, char *why, size_t whylen);
+
+/*
+ * Registers or renews id (valid per hc_registry_id_valid) with hostname
+ * (NULL: the id) and meta (NULL: {}; not consumed; valid per
+ * hc_registry_meta_valid).  started_at is kept across renewals.  On
+ * HC_OK *registered is 1 when id was not registered before and *now_ms
+ * (may be NULL) is the Redis time of the heartbeat.  Publishes the
+ * "registered" event itself when new.  Returns HC_OK, HC_ERR_INVALID
+ * for bad arguments, HC_ERR_NOMEM or HC_ERR_REDIS (see errstr).
+ */
+enum hc_err hc_registry_heartbeat(struct hc_registry *reg, const char *id,
+	    const char *hostname, json_object *meta, int *registered,
+	    long long *now_ms);
+
+/*
+ * Deregisters id and publishes "removed".  Returns HC_OK,
+ * HC_ERR_NOTFOUND when id was not registered, or HC_ERR_REDIS.
+ */
+enum hc_err hc_registry_remove(struct hc_registry *reg, const char *id);
+
+/* One registered instance in a list (pointers into the list's reply). */
+struct hc_instance {
+	const char	*id;
+	size_t		 id_len;
+	const char	*data;		/* stored JSON, NULL when missing */
+	size_t		 data_len;
+	long long	 last_ms;	/* last heartbeat, Redis clock */
+	int		 stale;		/* now_ms - last_ms > TTL */
+};
+
+/* Every registered instance at one moment, sorted by id (byte order). */
+struct hc_registry_list {
+	long long	 now_ms;	/* Redis TIME when read */
+	size_t		 n, active, stale;
+	int		 self_preservation;
+	struct hc_instance *v;
+	void		*reply;		/* private */
+};
+
+/*
+ * Reads every instance with one script (one round trip, whatever N).
+ * Returns HC_OK with out filled (free with hc_registry_list_free even on
+ * failure), HC_ERR_NOMEM or HC_ERR_REDIS.
+ */
+enum hc_err hc_registry_list(struct hc_registry *reg,
+	    struct hc_registry_list *out);
+
+/* NULL-safe; leaves l empty. */
+void	 hc_registry_list_free(struct hc_registry_list *l);
+
+/*
+ * The API.md array of instance objects ({"instance_id","hostname",
+ * "started_at","last_heartbeat","seconds_since_heartbeat","is_stale",
+ * "meta"}) for l, built in one pass.  Returns a new array the caller
+ * puts, or NULL without memory.
+ */
+json_object *hc_registry_list_json(const struct hc_registry_list *l);
+
+/* Counts at one moment, from one script. */
+struct hc_registry_summary {
+	long long	 now_ms;
+	long		 total;		/* registered */
+	long		 active;
+	long		 stale;
+	int		 self_preservation;
+	long long	 self_preservation_since_ms;	/* 0 when off */
+};
+
+/* Returns HC_OK with *out filled, or HC_ERR_REDIS. */
+enum hc_err hc_registry_summary(struct hc_registry *reg,
+	    struct hc_registry_summary *out);
+
+/* Result of a maintenance pass or a forced prune; free with _free. */
+struct hc_registry_tick {
+	struct hc_registry_summary summary;	/* after the pass */
+	char		**newly_stale;	/* ids that went stale since the last pass */
+	size_t		 nnewly_stale;
+	char		**pruned;	/* ids removed by this pass */
+	size_t		 npruned;
+	int		 entered_preservation;	/* 1 when this pass turned it on */
+	int		 left_preservation;	/* 1 when this pass turned it off */
+};
+
+/* NULL-safe; leaves t empty. */
+void	 hc_registry_tick_free(struct hc_registry_tick *t);
+
+/*
+ * The agent's periodic pass, atomic in one script: announces instances
+ * that went stale (each once, across all nodes), enters self-preservation
+ * when more than preserve_ratio of the registered instances went stale
+ * within one TTL window, leaves it when no more than that ratio is stale,
+ * and otherwise prunes instances older than prune_after.  Publishes the
+ * "stale" and "removed" events.  Returns HC_OK with *out filled (free
+ * with hc_registry_tick_free even on failure), HC_ERR_NOMEM or HC_ERR_REDIS.
+ */
+enum hc_err hc_registry_maintain(struct hc_registry *reg,
+	    struct hc_registry_tick *out);
+
+/*
+ * The owner's refresh: prunes every stale instance whatever
+ * self-preservation says (and so ends it), publishes "removed" for each.
+ * Same contract as hc_registry_maintain; out->pruned lists the ids in
+ * byte order.
+ */
+enum hc_err hc_registry_prune_stale(struct hc_registry *reg,
+	    struct hc_registry_tick *out);
+
+enum hc_replicas {
+	HC_REPLICAS_UNKNOWN,		/* no desired count known */
+	HC_REPLICAS_HEALTHY,
+	HC_REPLICAS_UNDER,
+	HC_REPLICAS_OVER,
+	HC_REPLICAS_MAX
+};
+
+/* "unknown", "healthy", "under_replicated", "over_replicated"; "?" else. */
+const char *hc_replicas_name(enum hc_replicas st);
+
+/* The state for desired (< 0: unknown) against active. */
+enum hc_replicas hc_replicas_of(long desired, long active);
+
+struct hc_replica_status {
+	enum hc_replicas status;
+	long		 desired;	/* -1 when unknown */
+	long		 active;
+	long long	 mismatch_since_ms;	/* 0 when healthy/unknown */
+	long long	 updated_ms;		/* 0 when never written */
+};
+
+/*
+ * Stores status hc_replicas_of(desired, active) atomically: sets
+ * mismatch_since (Redis clock) when the status becomes under/over
+ * replicated and keeps it while it stays a mismatch; clears it when
+ * healthy or unknown.  *out (may be NULL) gets what is now stored.
+ * Returns HC_OK or HC_ERR_REDIS.
+ */
+enum hc_err hc_registry_status_update(struct hc_registry *reg, long desired,
+	    long active, struct hc_replica_status *out);
+
+/*
+ * Reads the stored status; HC_OK with updated_ms 0 and status unknown when
+ * none was ever written.  Returns HC_OK or HC_ERR_REDIS.
+ */
+enum hc_err hc_registry_status_get(struct hc_registry *reg,
+	    struct hc_replica_status *out);
+
+/*
+ * Publishes {"event":event,"instance_id":id,"at":RFC 3339 of at_ms} on
+ * events:instances.  Returns HC_OK, HC_ERR_NOMEM or HC_ERR_REDIS.
+ */
+enum hc_err hc_registry_publish(struct hc_registry *reg, const char *event,
+	    const char *id, long long at_ms);
+
+#endif

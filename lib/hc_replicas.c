@@ -1,0 +1,347 @@
+/* hc_replicas: builds the replicas summary and the sentences that tell an operator what to do. */
+#include "config.h"
+#include "hc_replicas.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hc_time.h"
+
+/* Stale ids named in one sentence; the rest are counted. */
+#define HC_REPLICAS_NAMED	10
+
+static void
+hc_say(json_object *arr, int *fail, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Appends one sentence to arr; sets *fail without memory. */
+static void
+hc_say(json_object *arr, int *fail, const char *fmt, ...)
+{
+	char		 buf[1536];
+	va_list		 ap;
+	json_object	*s;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if ((s = json_object_new_string(buf)) == NULL ||
+	    json_object_array_add(arr, s) != 0) {
+		json_object_put(s);
+		*fail = 1;
+	}
+}
+
+/* "45 s", "12 min", "3 h 05 min", "2 d 4 h". */
+static const char *
+hc_dur(long long s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%lld s", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lld min", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%lld h %02lld min", s / 3600, (s % 3600) / 60);
+	else
+		snprintf(buf, len, "%lld d %lld h", s / 86400, (s % 86400) / 3600);
+	return buf;
+}
+
+static const char *
+hc_ms_fmt(long long ms, char buf[HC_TIME_BUFSZ])
+{
+	return hc_time_fmt((time_t)(ms / 1000), buf);
+}
+
+/* "a, b and 3 more" from the named stale ids. */
+static const char *
+hc_names(const struct hc_replicas_view *v, char *buf, size_t len)
+{
+	size_t	 i, n, off = 0;
+	int	 w;
+
+	buf[0] = '\0';
+	n = v->nstale_ids < HC_REPLICAS_NAMED ? v->nstale_ids : HC_REPLICAS_NAMED;
+	for (i = 0; i < n && off < len; i++) {
+		w = snprintf(buf + off, len - off, "%s%.128s",
+		    i == 0 ? "" : (i + 1 == n && (long)n == v->stale) ? " and " : ", ",
+		    v->stale_ids[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (off < len && v->stale > (long)n)
+		snprintf(buf + off, len - off, "%s%ld more", n ? " and " : "",
+		    v->stale - (long)n);
+	return buf;
+}
+
+/* What to check when a provider failed, by the kind of failure. */
+static const char *
+hc_provider_hint(const struct hc_desired *d)
+{
+	if (d->configured == HC_SOURCE_DO) {
+		switch (d->err) {
+		case HC_ERR_AUTH:
+			return "check that DO_API_TOKEN is valid and can read the app DO_APP_ID";
+		case HC_ERR_PARSE:
+			return "check DO_APP_ID and DO_COMPONENT_NAME against the app spec";
+		case HC_ERR_TIMEOUT:
+			return "check DigitalOcean's status page and the network path to DO_API_URL, or raise HEADCOUNT_PROVIDER_TIMEOUT_MS";
+		default:
+			return "check DO_APP_ID, DO_API_URL and DigitalOcean's status page";
+		}
+	}
+	switch (d->err) {
+	case HC_ERR_AUTH:
+		return "check the service-account token (HEADCOUNT_K8S_TOKEN_FILE) and that its role may get deployments in that namespace";
+	case HC_ERR_PARSE:
+		return "check HEADCOUNT_K8S_DEPLOYMENT";
+	case HC_ERR_TIMEOUT:
+		return "check the API server at HEADCOUNT_K8S_API_URL, or raise HEADCOUNT_PROVIDER_TIMEOUT_MS";
+	default:
+		return "check HEADCOUNT_K8S_DEPLOYMENT, HEADCOUNT_K8S_API_URL and HEADCOUNT_K8S_CA_FILE";
+	}
+}
+
+static void
+hc_rec_provider(const struct hc_replicas_view *v, json_object *arr, int *fail)
+{
+	const struct hc_desired *d = v->desired;
+	const char	*who = hc_source_label(d->configured);
+
+	if (d->configured == HC_SOURCE_NONE) {
+		hc_say(arr, fail, "No desired replica count is configured - set "
+		    "DESIRED_REPLICAS, or DO_API_TOKEN and DO_APP_ID, or "
+		    "HEADCOUNT_K8S_DEPLOYMENT, so that headcount can compare "
+		    "the running instances with it");
+		return;
+	}
+	if (!d->failed)
+		return;
+	if (d->source == HC_SOURCE_ENV)
+		hc_say(arr, fail, "The %s provider failed (%s); using DESIRED_REPLICAS=%ld "
+		    "as the desired count until it answers again - %s",
+		    who, d->error, d->desired, hc_provider_hint(d));
+	else
+		hc_say(arr, fail, "The %s provider failed (%s) and DESIRED_REPLICAS is "
+		    "not set as a fallback, so no desired count is known - %s, "
+		    "or set DESIRED_REPLICAS", who, d->error, hc_provider_hint(d));
+}
+
+static void
+hc_rec_stale(const struct hc_replicas_view *v, json_object *arr, int *fail)
+{
+	char	 names[1024];
+
+	if (v->self_preservation) {
+		hc_say(arr, fail, "Self-preservation is active: %ld of %ld registered "
+		    "instances stopped heartbeating within one TTL, so automatic "
+		    "pruning is suspended until heartbeats recover - check the "
+		    "network and Redis between the nodes first; if %s really gone, "
+		    "an owner prunes them with POST /api/v1/monitoring/replicas/refresh",
+		    v->stale, v->active + v->stale,
+		    v->stale == 1 ? "that instance is" : "those instances are");
+		if (v->stale > 0)
+			hc_say(arr, fail, "Stale instances kept by self-preservation: %s",
+			    hc_names(v, names, sizeof(names)));
+		return;
+	}
+	if (v->stale <= 0)
+		return;
+	hc_say(arr, fail, "Prune %ld stale instance%s that stopped heartbeating more "
+	    "than %ld s ago: %s - %s removed automatically after "
+	    "HEADCOUNT_PRUNE_AFTER=%ld s, or at once by an owner with "
+	    "POST /api/v1/monitoring/replicas/refresh", v->stale,
+	    v->stale == 1 ? "" : "s", v->ttl, hc_names(v, names, sizeof(names)),
+	    v->stale == 1 ? "it is" : "they are", v->prune_after);
+}
+
+/* Returns 1 when a rollout in progress explains a mismatch. */
+static int
+hc_rec_rollout(const struct hc_replicas_view *v, json_object *arr, int *fail)
+{
+	const struct hc_desired *d = v->desired;
+	char		 t1[HC_TIME_BUFSZ], t2[HC_TIME_BUFSZ], dur[32];
+	long long	 age;
+	const char	*app = v->do_app_id != NULL ? v->do_app_id : "<app-id>";
+	const char	*dep = d->component;
+	const char	*slash = strchr(dep, '/');
+	int		 nslen = slash != NULL ? (int)(slash - dep) : 0;
+	const char	*name = slash != NULL ? slash + 1 : dep;
+
+	if (d->failed || d->source != d->configured)
+		return 0;
+	age = d->rollout_since > 0 ? v->now_ms / 1000 - (long long)d->rollout_since : -1;
+	switch (d->rollout) {
+	case HC_ROLLOUT_FAILED:
+		if (d->configured == HC_SOURCE_DO)
+			hc_say(arr, fail, "The latest DigitalOcean deployment %s ended "
+			    "in %s%s%s: the app keeps running the previous deployment - "
+			    "read its logs (doctl apps logs %s --deployment %s), fix "
+			    "the cause and redeploy",
+			    d->rollout_id, d->rollout_phase,
+			    d->rollout_updated ? " at " : "",
+			    d->rollout_updated ? hc_time_fmt(d->rollout_updated, t1) : "",
+			    app, d->rollout_id);
+		else
+			hc_say(arr, fail, "The Kubernetes rollout of %s (%s) failed: "
+			    "%s - inspect it with kubectl -n %.*s rollout status "
+			    "deployment/%s and kubectl -n %.*s describe deployment/%s, "
+			    "then fix the cause or kubectl -n %.*s rollout undo "
+			    "deployment/%s", dep, d->rollout_id, d->rollout_phase,
+			    nslen, dep, name, nslen, dep, name, nslen, dep, name);
+		return 0;
+	case HC_ROLLOUT_PROGRESS:
+		if (age >= 0 && v->stuck_after > 0 && age > v->stuck_after) {
+			if (d->configured == HC_SOURCE_DO)
+				hc_say(arr, fail, "DigitalOcean deployment %s has been %s "
+				    "for %s (since %s), longer than %s - it looks stuck: "
+				    "check it with doctl apps get-deployment %s %s and in "
+				    "the dashboard's activity tab, and cancel and redeploy "
+				    "if it does not move", d->rollout_id, d->rollout_phase,
+				    hc_dur(age, dur, sizeof(dur)),
+				    hc_time_fmt(d->rollout_since, t1),
+				    hc_dur(v->stuck_after, t2, sizeof(t2)), app,
+				    d->rollout_id);
+			else
+				hc_say(arr, fail, "The Kubernetes rollout of %s (%s) has "
+				    "been in progress for %s, longer than %s - it looks "
+				    "stuck: check kubectl -n %.*s rollout status "
+				    "deployment/%s and the new pods' events", dep,
+				    d->rollout_id, hc_dur(age, dur, sizeof(dur)),
+				    hc_dur(v->stuck_after, t1, sizeof(t1)), nslen, dep,
+				    name);
+			return 0;
+		}
+		hc_say(arr, fail, "%s %s is in progress (%s%s%s): a difference "
+		    "between desired and active instances is expected until it "
+		    "finishes - no action needed",
+		    d->configured == HC_SOURCE_DO ? "DigitalOcean deployment" :
+		    "Kubernetes rollout of", d->configured == HC_SOURCE_DO ?
+		    d->rollout_id : dep, d->rollout_phase,
+		    d->rollout_since ? " since " : "",
+		    d->rollout_since ? hc_time_fmt(d->rollout_since, t1) : "");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+hc_rec_mismatch(const struct hc_replicas_view *v, json_object *arr, int *fail)
+{
+	const struct hc_desired *d = v->desired;
+	char		 t[HC_TIME_BUFSZ], dur[32];
+	const char	*since = "", *who = hc_source_label(d->source);
+	char		 sbuf[128];
+	long		 up;
+
+	if (v->mismatch_since_ms > 0) {
+		snprintf(sbuf, sizeof(sbuf), " since %s (%s)",
+		    hc_ms_fmt(v->mismatch_since_ms, t),
+		    hc_dur((v->now_ms - v->mismatch_since_ms) / 1000, dur, sizeof(dur)));
+		since = sbuf;
+	}
+	if (v->status == HC_REPLICAS_UNDER)
+		hc_say(arr, fail, "Under-replicated%s: %ld of %ld desired instances "
+		    "are active - if the platform shows %ld running, the missing "
+		    "ones are not heartbeating (agent stopped or Redis unreachable "
+		    "from them); otherwise scale it up to %ld", since, v->active,
+		    d->desired, d->desired, d->desired);
+	else
+		hc_say(arr, fail, "Over-replicated%s: %ld instances are active but "
+		    "%ld are desired (%s) - instances of an old deployment may "
+		    "still be heartbeating, or %s is out of date; scale down to "
+		    "%ld or correct the desired count", since, v->active,
+		    d->desired, who, d->source == HC_SOURCE_ENV ?
+		    "DESIRED_REPLICAS" : "the provider's count", d->desired);
+	/*
+	 * The provider's own view disagreeing with the heartbeats is the
+	 * case for the scale reset: make the platform reconcile its replicas.
+	 */
+	if (d->source != d->configured || d->ready < 0 || d->ready == v->active)
+		return;
+	up = d->desired + 1;
+	if (d->configured == HC_SOURCE_DO)
+		hc_say(arr, fail, "DigitalOcean reports %ld of %ld replicas of %s "
+		    "ready but %ld instances heartbeat: if its dashboard keeps "
+		    "disagreeing, reset the scale - set %s's instance count to %ld "
+		    "(dashboard or doctl apps update %s --spec), wait until %ld "
+		    "instances are active here, set it back to %ld, then prune the "
+		    "leftovers with POST /api/v1/monitoring/replicas/refresh",
+		    d->ready, d->desired, d->component, v->active, d->component,
+		    up, v->do_app_id != NULL ? v->do_app_id : "<app-id>", up,
+		    d->desired);
+	else if (d->configured == HC_SOURCE_K8S) {
+		const char *slash = strchr(d->component, '/');
+		int nslen = slash != NULL ? (int)(slash - d->component) : 0;
+		const char *name = slash != NULL ? slash + 1 : d->component;
+
+		hc_say(arr, fail, "Kubernetes reports %ld of %ld replicas of %s "
+		    "ready but %ld instances heartbeat: if it keeps disagreeing, "
+		    "reset the scale - kubectl -n %.*s scale deployment/%s "
+		    "--replicas=%ld, wait until %ld instances are active here, "
+		    "scale back to --replicas=%ld, then prune the leftovers with "
+		    "POST /api/v1/monitoring/replicas/refresh", d->ready,
+		    d->desired, d->component, v->active, nslen, d->component,
+		    name, up, up, d->desired);
+	}
+}
+
+json_object *
+hc_replicas_recommend(const struct hc_replicas_view *v)
+{
+	json_object	*arr;
+	int		 fail = 0, expected;
+
+	if ((arr = json_object_new_array()) == NULL)
+		return NULL;
+	hc_rec_provider(v, arr, &fail);
+	expected = hc_rec_rollout(v, arr, &fail);
+	hc_rec_stale(v, arr, &fail);
+	if (!expected && (v->status == HC_REPLICAS_UNDER ||
+	    v->status == HC_REPLICAS_OVER))
+		hc_rec_mismatch(v, arr, &fail);
+	if (!fail && json_object_array_length(arr) == 0)
+		hc_say(arr, &fail, "%s", HC_REPLICAS_ALL_GOOD);
+	if (fail) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+json_object *
+hc_replicas_summary_json(const struct hc_replicas_view *v)
+{
+	json_object	*o;
+	char		 t[HC_TIME_BUFSZ];
+	const struct hc_desired *d = v->desired;
+	int		 bad = 0;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	bad |= json_object_object_add(o, "configured_replicas", d->desired >= 0 ?
+	    json_object_new_int64(d->desired) : NULL);
+	bad |= json_object_object_add(o, "configured_source",
+	    json_object_new_string(hc_source_name(d->source)));
+	bad |= json_object_object_add(o, "active_instances", json_object_new_int64(v->active));
+	bad |= json_object_object_add(o, "stale_instances", json_object_new_int64(v->stale));
+	bad |= json_object_object_add(o, "status",
+	    json_object_new_string(hc_replicas_name(v->status)));
+	bad |= json_object_object_add(o, "mismatch_since", v->mismatch_since_ms > 0 ?
+	    json_object_new_string(hc_ms_fmt(v->mismatch_since_ms, t)) : NULL);
+	bad |= json_object_object_add(o, "self_preservation",
+	    json_object_new_boolean(v->self_preservation));
+	bad |= json_object_object_add(o, "checked_at",
+	    json_object_new_string(hc_ms_fmt(v->now_ms, t)));
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,50 @@
+/* hc_replicas: the replicas summary and the operator's recommendations (pure functions). */
+#ifndef HC_REPLICAS_H
+#define HC_REPLICAS_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "hc_provider.h"
+#include "hc_registry.h"
+
+/* Everything the summary and the recommendations depend on, at one moment. */
+struct hc_replicas_view {
+	const struct hc_desired *desired;	/* from hc_provider_desired */
+	enum hc_replicas status;		/* hc_replicas_of(desired, active) */
+	long		 active;
+	long		 stale;
+	const char *const *stale_ids;		/* the stale instances' ids (may be fewer than stale) */
+	size_t		 nstale_ids;
+	int		 self_preservation;
+	long long	 mismatch_since_ms;	/* 0 when none (Redis clock) */
+	long long	 now_ms;		/* Redis clock */
+	long		 ttl;			/* HEADCOUNT_TTL */
+	long		 prune_after;		/* HEADCOUNT_PRUNE_AFTER */
+	long		 stuck_after;		/* seconds a rollout may run before it counts as stuck */
+	const char	*do_app_id;		/* for the doctl commands, NULL when unset */
+};
+
+/*
+ * The API.md summary object {"configured_replicas", "configured_source",
+ * "active_instances", "stale_instances", "status", "mismatch_since",
+ * "self_preservation", "checked_at"} for v.  configured_source names
+ * where configured_replicas came from ("env" after a provider fell back
+ * to DESIRED_REPLICAS).  Returns a new object the caller puts, or NULL
+ * without memory.
+ */
+json_object	*hc_replicas_summary_json(const struct hc_replicas_view *v);
+
+/*
+ * The recommendations for v: plain sentences, most urgent first; exactly
+ * ["Instance count matches configuration - no action needed"] when
+ * nothing needs doing.  Returns a new array the caller puts, or NULL
+ * without memory.
+ */
+json_object	*hc_replicas_recommend(const struct hc_replicas_view *v);
+
+/* The sentence answered when nothing needs doing. */
+#define HC_REPLICAS_ALL_GOOD \
+	"Instance count matches configuration - no action needed"
+
+#endif

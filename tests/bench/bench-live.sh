@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# bench-live.sh: /api/v1/health/live vs a bare libfcgi responder vs nginx's own return 200, one nginx, one run.
+#
+# Uses what build/ (or $top_builddir) already holds: cgi/headcount-health,
+# tests/bench/bare, tests/freeport.  Not a pass/fail test: it prints
+# requests/s, p50 and p99 for each target and the ratios between them.
+#
+#   BENCH_SECONDS   wrk duration per target (10)
+#   BENCH_WORKERS   FastCGI workers for health and bare alike (4)
+#   BENCH_KEEPALIVE upstream keepalive for the keep-conn targets (1)
+#   BENCH_CONNS     wrk connections (64)
+. "$(dirname "$0")/../integration/setup.sh"
+
+hc_need wrk nginx curl redis-server
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_WORKERS=${BENCH_WORKERS:-4}
+BENCH_KEEPALIVE=${BENCH_KEEPALIVE:-1}
+BENCH_CONNS=${BENCH_CONNS:-64}
+bare=$top_builddir/tests/bench/bare
+[ -x "$bare" ] || { echo "bench: $bare is not built (make -C build check TESTS=)" >&2; exit 1; }
+
+# nginx worker_processes is 2 in the standalone conf: keep the rule.
+if [ $((BENCH_KEEPALIVE * 2)) -ge "$BENCH_WORKERS" ]; then
+	echo "bench: keepalive $BENCH_KEEPALIVE x 2 nginx workers must stay below $BENCH_WORKERS FastCGI workers" >&2
+	exit 1
+fi
+
+cat >"$HC_TMP/local-http-bench.conf" <<EOF
+upstream bench_bare_keep {
+	server unix:$HC_TMP/bare.sock;
+	keepalive $BENCH_KEEPALIVE;
+}
+upstream bench_bare {
+	server unix:$HC_TMP/bare.sock;
+}
+EOF
+cat >"$HC_TMP/local-server-bench.conf" <<'EOF'
+location = /nginx-200 {
+	default_type application/json;
+	return 200 '{"status":"alive"}';
+}
+location /bare/ {
+	include fastcgi_params;
+	fastcgi_keep_conn on;
+	fastcgi_pass bench_bare_keep;
+}
+location /bare-nokeep/ {
+	include fastcgi_params;
+	fastcgi_pass bench_bare;
+}
+location = /health-nokeep {
+	include fastcgi_params;
+	fastcgi_param REQUEST_URI /api/v1/health/live;
+	fastcgi_keep_conn off;
+	fastcgi_pass headcount_health;
+}
+EOF
+
+"$bare" --listen "unix:$HC_TMP/bare.sock" --socket-mode 0666 --workers "$BENCH_WORKERS" \
+	</dev/null >>"$HC_TMP/bare.log" 2>&1 &
+hc__track bare $!
+hc_wait_until 10 test -S "$HC_TMP/bare.sock" || { echo "bench: bare did not start" >&2; exit 1; }
+
+have_health=0
+if [ -x "$top_builddir/cgi/headcount-health" ]; then
+	hc_start_redis
+	HEADCOUNT_ACCESS_LOG=off hc_start_program health --workers "$BENCH_WORKERS"
+	have_health=1
+fi
+hc_start_nginx
+if [ "$BENCH_KEEPALIVE" != 1 ]; then
+	sed -i "s/keepalive 1;/keepalive $BENCH_KEEPALIVE;/" "$HC_TMP/headcount-upstreams.conf"
+	nginx -p "$HC_TMP/" -c "$HC_TMP/nginx.conf" -s reload
+	sleep 1	# a benchmark, not a test: let the old workers go
+fi
+
+# bench NAME PATH: prints "NAME rps p50_ms p99_ms" and keeps them in R_<NAME>.
+bench() {
+	local name=$1 path=$2 out code
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$HC_URL$path")
+	if [ "$code" != 200 ]; then
+		echo "bench: $path answers $code, skipped" >&2
+		return 0
+	fi
+	out=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$HC_URL$path")
+	printf '%s\n' "$out" >"$HC_TMP/wrk-$name.txt"
+	printf '%s\n' "$out" | awk -v name="$name" '
+		function ms(v) {
+			if (v ~ /us$/) return v * 0.001
+			if (v ~ /ms$/) return v + 0
+			if (v ~ /s$/) return v * 1000
+			return v + 0
+		}
+		$1 == "50%" { p50 = ms($2) }
+		$1 == "99%" { p99 = ms($2) }
+		$1 == "Requests/sec:" { rps = $2 }
+		/Non-2xx|Socket errors/ { err = err " [" $0 "]" }
+		END { printf "%-16s %10.0f req/s  p50 %7.2f ms  p99 %7.2f ms%s\n", name, rps, p50, p99, err }'
+}
+
+echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive $BENCH_KEEPALIVE"
+results=$(
+	bench nginx-200 /nginx-200
+	bench bare-keepconn /bare/
+	bench bare-nokeep /bare-nokeep/
+	if [ "$have_health" = 1 ]; then
+		bench health-keepconn /api/v1/health/live
+		bench health-nokeep /health-nokeep
+	fi
+)
+printf '%s\n' "$results"
+printf '%s\n' "$results" | awk '
+	{ rps[$1] = $2 }
+	function ratio(a, b) {
+		if (rps[a] > 0 && rps[b] > 0)
+			printf "%-34s %.2f\n", a " / " b, rps[a] / rps[b]
+	}
+	END {
+		ratio("health-keepconn", "bare-keepconn")
+		ratio("health-nokeep", "bare-nokeep")
+		ratio("bare-keepconn", "nginx-200")
+		ratio("bare-nokeep", "nginx-200")
+		ratio("bare-keepconn", "bare-nokeep")
+	}'

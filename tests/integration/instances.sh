@@ -1,0 +1,212 @@
+#!/bin/sh
+# instances.sh: heartbeats, deregistration and /health/instances through nginx and a real Redis.
+. "$(dirname "$0")/setup.sh"
+
+hc_need jq curl
+hc_need_program instances token
+
+export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=4
+hc_start_redis
+hc_start_program instances
+hc_start_nginx
+
+OWNER=$(hc_token owner boss)
+USER=$(hc_token user viewer)
+ADMIN=$(hc_token admin adm)
+INST=$(hc_token instance web-1)
+
+# Every event on events:instances, one JSON per line.
+hc_redis SUBSCRIBE events:instances >"$HC_TMP/events.out" 2>&1 &
+hc__track subscriber $!
+hc_wait_until 5 sh -c "grep -q subscribe '$HC_TMP/events.out'" || hc_bail "subscriber did not start"
+
+hb() {	# hb TOKEN BODY
+	hc_req POST /api/v1/instances/heartbeat -H "Authorization: Bearer $1" \
+		-H 'Content-Type: application/json' --data-binary "$2"
+}
+problem() {	# problem STATUS DESC: the last answer is STATUS as problem+json
+	hc_is "$HC_STATUS" "$1" "$2: $1"
+	hc_is "$HC_CTYPE" application/problem+json "$2: problem+json"
+	hc_is "$(hc_json .status)" "$1" "$2: status in body"
+}
+event_seen() {	# event_seen EVENT ID
+	grep -F "\"instance_id\":\"$2\"" "$HC_TMP/events.out" | grep -qF "\"event\":\"$1\""
+}
+
+# ------------------------------------------------------------ routing and auth
+hc_req GET /api/v1/instances/heartbeat -H "Authorization: Bearer $OWNER"
+problem 405 "GET on heartbeat"
+hc_like "$(hc_header Allow)" POST "Allow names POST"
+hc_req POST /api/v1/instances/web-1 -H "Authorization: Bearer $OWNER"
+problem 405 "POST on an instance"
+hc_req GET /api/v1/instances/ -H "Authorization: Bearer $OWNER"
+problem 404 "unknown path under /api/v1/instances/"
+
+hc_req POST /api/v1/instances/heartbeat --data-binary '{"instance_id":"web-1"}'
+problem 401 "heartbeat without a token"
+hc_like "$(hc_header WWW-Authenticate)" '^Bearer' "WWW-Authenticate: Bearer"
+hb "$USER" '{"instance_id":"web-1"}'
+problem 403 "heartbeat with a user token"
+hb "$ADMIN" '{"instance_id":"web-1"}'
+problem 403 "heartbeat with an admin token"
+hc_req GET /api/v1/health/instances
+problem 401 "list without a token"
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $INST"
+problem 403 "list with an instance token"
+
+# ------------------------------------------------------------ validation
+hb "$OWNER" '{"instance_id":'
+problem 400 "malformed JSON"
+hb "$OWNER" ''
+problem 400 "empty body"
+hb "$OWNER" '["web-1"]'
+problem 400 "body not an object"
+hb "$OWNER" '{"instance_id":"web-1"} x'
+problem 400 "trailing bytes"
+hb "$OWNER" '{"hostname":"h"}'
+problem 400 "instance_id missing"
+hc_like "$(hc_json .detail)" instance_id "detail names instance_id"
+for bad in '""' '"-web"' '".web"' '"web 1"' '"web/1"' '"wéb"' '12' 'null' '["a"]' \
+	"\"a$(printf '%0128d' 0)\"" '"a\u0000b"'; do
+	hb "$OWNER" "{\"instance_id\":$bad}"
+	hc_is "$HC_STATUS" 400 "instance_id $bad -> 400"
+done
+id128="a$(printf '%0127d' 0)"
+hb "$OWNER" "{\"instance_id\":\"$id128\"}"
+hc_is "$HC_STATUS" 200 "instance_id of 128 characters -> 200"
+for bad in '1' 'null' '""' '{}' "\"$(printf '%0256d' 0)\""; do
+	hb "$OWNER" "{\"instance_id\":\"web-9\",\"hostname\":$bad}"
+	hc_is "$HC_STATUS" 400 "hostname ${bad:0:20} -> 400"
+done
+for bad in '[]' '"x"' '1' 'null' '{"a":{}}' '{"a":[1]}' '{"a":null}'; do
+	hb "$OWNER" "{\"instance_id\":\"web-9\",\"meta\":$bad}"
+	problem 400 "meta $bad"
+done
+meta32=$(jq -cn '[range(32)] | map({key: "k\(.)", value: .}) | from_entries')
+meta33=$(jq -cn '[range(33)] | map({key: "k\(.)", value: .}) | from_entries')
+hb "$OWNER" "{\"instance_id\":\"web-9\",\"meta\":$meta33}"
+problem 400 "meta with 33 keys"
+hb "$OWNER" "{\"instance_id\":\"web-32\",\"meta\":$meta32}"
+hc_is "$HC_STATUS" 200 "meta with 32 keys -> 200"
+big=$(head -c 70000 /dev/zero | tr '\0' 'x')
+hb "$OWNER" "{\"instance_id\":\"web-9\",\"hostname\":\"$big\"}"
+problem 413 "body over 64 KiB"
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_is "$(hc_json '[.registered_instances[].instance_id] | index("web-9")')" null \
+	"no rejected heartbeat registered anything"
+
+# ------------------------------------------------------------ heartbeats
+hb "$OWNER" '{"instance_id":"web-1","hostname":"host-a","meta":{"zone":"lon1","n":3,"f":1.5,"big":12345678901234567,"ok":true}}'
+hc_is "$HC_STATUS" 200 "heartbeat -> 200"
+hc_is "$HC_CTYPE" application/json "heartbeat: application/json"
+hc_is "$(printf '%s' "$HC_BODY" | jq -c .)" \
+	'{"instance_id":"web-1","registered":true,"ttl_seconds":2,"heartbeat_interval_seconds":1}' \
+	"heartbeat answer (new)"
+hb "$INST" '{"instance_id":"web-1","hostname":"host-a","meta":{"zone":"lon1","n":3,"f":1.5,"big":12345678901234567,"ok":true}}'
+hc_is "$(hc_json .registered)" false "renewal by an instance token: registered false"
+hb "$INST" '{"instance_id":"web-2"}'
+hc_is "$HC_STATUS" 200 "an instance token may heartbeat any id"
+hc_is "$(hc_json .registered)" true "web-2 registered"
+hb "$OWNER" '{"instance_id":"Web-3","extra":"ignored"}'
+hc_is "$HC_STATUS" 200 "unknown top-level fields are ignored"
+hc_ok "registered event published" hc_wait_until 5 event_seen registered web-1
+hc_ok "registered event for web-2" hc_wait_until 5 event_seen registered web-2
+hc_like "$(grep -F '"instance_id":"web-1"' "$HC_TMP/events.out" | head -n1)" \
+	'^\{"event":"registered","instance_id":"web-1","at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"\}$' \
+	"event JSON shape"
+hc_is "$(grep -c '"instance_id":"web-1"' "$HC_TMP/events.out")" 1 "no event on renewal"
+
+# ------------------------------------------------------------ list
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_is "$HC_STATUS" 200 "list -> 200"
+hc_is "$HC_CTYPE" application/json "list: application/json"
+hc_is "$(hc_json '[.registered_instances[].instance_id] | join(",")')" \
+	"Web-3,$id128,web-1,web-2,web-32" "sorted by instance_id, byte order"
+hc_is "$(hc_json .desired_replicas)" null "desired_replicas null without DESIRED_REPLICAS"
+hc_is "$(hc_json .active_instances)" 5 "active_instances"
+hc_is "$(hc_json .stale_instances)" 0 "stale_instances"
+w1='.registered_instances[] | select(.instance_id == "web-1")'
+hc_is "$(hc_json "$w1 | keys | join(\",\")")" \
+	"hostname,instance_id,is_stale,last_heartbeat,meta,seconds_since_heartbeat,started_at" \
+	"instance fields"
+hc_is "$(hc_json "$w1.hostname")" host-a "hostname"
+# (raw body: jq 1.6 would round the big integer)
+hc_like "$HC_BODY" '"meta":\{"zone":"lon1","n":3,"f":1.5,"big":12345678901234567,"ok":true\}' \
+	"meta returned as given"
+hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-2") | .hostname')" \
+	web-2 "hostname defaults to instance_id"
+hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-2") | .meta | tojson')" \
+	'{}' "meta defaults to {}"
+hc_like "$(hc_json "$w1.started_at")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' "started_at RFC 3339"
+hc_like "$(hc_json "$w1.last_heartbeat")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' "last_heartbeat RFC 3339"
+hc_is "$(hc_json "$w1.is_stale")" false "is_stale false"
+hc_like "$(hc_json "$w1.seconds_since_heartbeat")" '^[0-9]+$' "seconds_since_heartbeat integer"
+
+# started_at stays across renewals; last_heartbeat moves (Redis clock)
+started=$(hc_json "$w1.started_at")
+last=$(hc_json "$w1.last_heartbeat")
+lastsecond() { hb "$OWNER" '{"instance_id":"web-1"}'; hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"; [ "$(hc_json "$w1.last_heartbeat")" != "$last" ]; }
+hc_ok "last_heartbeat moves on renewal" hc_wait_until 3 lastsecond
+hc_is "$(hc_json "$w1.started_at")" "$started" "started_at kept across renewals"
+
+# staleness from the Redis clock: TTL 2
+stale_web2() { hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"; [ "$(hc_json '.registered_instances[] | select(.instance_id == "web-2") | .is_stale')" = true ]; }
+hc_ok "web-2 stale after TTL" hc_wait_until 6 stale_web2
+hc_like "$(hc_json '.registered_instances[] | select(.instance_id == "web-2") | .seconds_since_heartbeat')" \
+	'^([2-9]|[1-9][0-9]+)$' "seconds_since_heartbeat > TTL"
+hc_ok "stale_instances counts it" test "$(hc_json .stale_instances)" -ge 1
+hc_is "$(( $(hc_json .stale_instances) + $(hc_json .active_instances) ))" \
+	"$(hc_json '.registered_instances | length')" "active + stale = registered"
+hc_ok "no agent: nothing pruned by the program" test "$(hc_redis ZSCORE headcount:instances web-2)" != ""
+
+# ------------------------------------------------------------ DELETE
+hc_req DELETE /api/v1/instances/web-2 -H "Authorization: Bearer $INST"
+problem 403 "instance token deleting another id"
+hc_req DELETE /api/v1/instances/web-2 -H "Authorization: Bearer $USER"
+problem 403 "user token deleting"
+hc_req DELETE /api/v1/instances/web-2 -H "Authorization: Bearer $ADMIN"
+problem 403 "admin token deleting"
+hc_req DELETE /api/v1/instances/web-2
+problem 401 "deleting without a token"
+hc_req DELETE /api/v1/instances/web-1 -H "Authorization: Bearer $INST"
+hc_is "$HC_STATUS" 204 "instance token deletes its own id: 204"
+hc_is "$HC_BODY" "" "204 without a body"
+hc_req DELETE /api/v1/instances/web-1 -H "Authorization: Bearer $INST"
+problem 404 "deleting it again"
+hc_req DELETE /api/v1/instances/web-2 -H "Authorization: Bearer $OWNER"
+hc_is "$HC_STATUS" 204 "owner deletes any id: 204"
+hc_req DELETE /api/v1/instances/nope -H "Authorization: Bearer $OWNER"
+problem 404 "unknown id"
+hc_req DELETE "/api/v1/instances/bad%20id" -H "Authorization: Bearer $OWNER"
+problem 404 "invalid id: unknown"
+hc_ok "removed event published" hc_wait_until 5 event_seen removed web-1
+hc_ok "removed event for web-2" hc_wait_until 5 event_seen removed web-2
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_is "$(hc_json '[.registered_instances[].instance_id] | join(",")')" \
+	"Web-3,$id128,web-32" "deleted instances are gone"
+hc_is "$(hc_redis HEXISTS headcount:instance:data web-1)" 0 "their data too"
+
+# ------------------------------------------------------------ Redis down, then back
+hc_stop_redis
+hb "$OWNER" '{"instance_id":"web-1"}'
+problem 503 "heartbeat with Redis down"
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+problem 503 "list with Redis down"
+hc_start_redis
+hb_ok() { hb "$OWNER" '{"instance_id":"web-1"}'; [ "$HC_STATUS" = 200 ]; }
+hc_ok "heartbeats work again after Redis is back, no restart" hc_wait_until 5 hb_ok
+hc_is "$(hc_json .registered)" true "registered again in the new Redis"
+
+# ------------------------------------------------------------ settings in the answers
+hc_stop_program instances
+HEADCOUNT_TTL=30 HEADCOUNT_PRUNE_AFTER=300 DESIRED_REPLICAS=3 HEADCOUNT_KEY_PREFIX=other: \
+	hc_start_program instances
+hb "$OWNER" '{"instance_id":"web-1"}'
+hc_is "$(hc_json .ttl_seconds),$(hc_json .heartbeat_interval_seconds)" 30,10 \
+	"ttl_seconds 30, heartbeat_interval_seconds 10"
+hc_is "$(hc_json .registered)" true "another key prefix is another registry"
+hc_is "$(hc_redis EXISTS other:instances)" 1 "keys under HEADCOUNT_KEY_PREFIX"
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_is "$(hc_json .desired_replicas)" 3 "desired_replicas from DESIRED_REPLICAS"
+
+hc_done

@@ -1,0 +1,483 @@
+# setup.sh: the shared harness every integration test sources (real redis, nginx, programs; TAP out).
+#
+# Usage in a test:   . "$(dirname "$0")/setup.sh"
+# Function names here are a contract other tests rely on: keep them stable.
+
+# make check runs tests with $(SHELL), which may be dash: re-run under bash.
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+
+set -eu
+
+# ----------------------------------------------------------------- where things are
+HC_SETUP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${top_srcdir:=$(cd "$HC_SETUP_DIR/../.." && pwd)}"
+if [ -z "${top_builddir:-}" ]; then
+	# Outside make check: prefer the quickstart's VPATH build, else in-tree.
+	if [ -f "$top_srcdir/build/Makefile" ]; then
+		top_builddir=$top_srcdir/build
+	else
+		top_builddir=$top_srcdir
+	fi
+fi
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+export top_srcdir top_builddir
+
+HC_TMP=$(mktemp -d "${TMPDIR:-/tmp}/headcount-test.XXXXXX")
+chmod 755 "$HC_TMP"	# nginx workers (www-data) must reach the sockets
+mkdir -p "$HC_TMP/data"
+: >"$HC_TMP/settings.conf"	# an empty settings file: no host config leaks in
+export HC_TMP
+
+# A hermetic environment: nothing from the caller's shell steers the programs.
+unset DO_API_TOKEN DO_APP_ID DO_COMPONENT_NAME DO_REGION DO_DEPLOYMENT_ID DO_API_URL \
+	DESIRED_REPLICAS HEADCOUNT_K8S_DEPLOYMENT HEADCOUNT_LOG_FILE HEADCOUNT_KEY_PREFIX \
+	HEADCOUNT_INSTANCE_ID REDIS_URL 2>/dev/null || true
+: "${HEADCOUNT_JWT_SECRET:=headcount-test-secret-do-not-use-0123456789abcdef}"
+HEADCOUNT_DATA_DIR=$HC_TMP/data
+HEADCOUNT_METRICS_SHM=$HC_TMP/metrics.shm
+export HEADCOUNT_JWT_SECRET HEADCOUNT_DATA_DIR HEADCOUNT_METRICS_SHM
+
+HC_N=0			# TAP tests run so far
+HC_FAILED=0		# of which failed
+HC_PIDS=""		# "name:pid" entries, in start order
+HC_EXIT=0		# exit status of the last process stopped
+HC_STATUS="" HC_BODY="" HC_HEADERS="" HC_HEADERS_LC="" HC_CTYPE=""
+HC_URL=""
+HC_PORT=""
+
+# ----------------------------------------------------------------- TAP
+hc_diag() {
+	local line
+	printf '%s\n' "$*" | while IFS= read -r line; do printf '# %s\n' "$line"; done
+}
+
+hc__result() {	# hc__result OK(0|1) DESC
+	HC_N=$((HC_N + 1))
+	if [ "$1" = 0 ]; then
+		printf 'ok %d - %s\n' "$HC_N" "$2"
+	else
+		HC_FAILED=$((HC_FAILED + 1))
+		printf 'not ok %d - %s\n' "$HC_N" "$2"
+	fi
+}
+
+# hc_ok DESC CMD...: passes when CMD exits 0.
+hc_ok() {
+	local desc=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ "$rc" = 0 ]; then
+		hc__result 0 "$desc"
+	else
+		hc__result 1 "$desc"
+		hc_diag "  command failed (exit $rc): $*"
+	fi
+}
+
+# hc_is GOT WANT DESC
+hc_is() {
+	if [ "$1" = "$2" ]; then
+		hc__result 0 "$3"
+	else
+		hc__result 1 "$3"
+		hc_diag "       got: '$1'" "  expected: '$2'"
+	fi
+}
+
+# hc_like GOT REGEX DESC (bash extended regex)
+hc_like() {
+	if [[ $1 =~ $2 ]]; then
+		hc__result 0 "$3"
+	else
+		hc__result 1 "$3"
+		hc_diag "       got: '$1'" "  expected to match: /$2/"
+	fi
+}
+
+# hc_skip DESC REASON: one skipped test.
+hc_skip() {
+	HC_N=$((HC_N + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$HC_N" "$1" "$2"
+}
+
+# hc_bail MSG: stop the whole test (tap-driver reports an error).
+hc_bail() {
+	printf 'Bail out! %s\n' "$*"
+	hc__dump_logs
+	exit 1
+}
+
+# hc_done: the plan, then exit 1 if anything failed.
+hc_done() {
+	printf '1..%d\n' "$HC_N"
+	if [ "$HC_FAILED" -gt 0 ]; then
+		hc_diag "$HC_FAILED of $HC_N failed"
+		hc__dump_logs
+		exit 1
+	fi
+	exit 0
+}
+
+hc__dump_logs() {
+	local f
+	for f in "$HC_TMP"/*.log; do
+		[ -f "$f" ] || continue
+		hc_diag "--- last lines of ${f##*/}"
+		hc_diag "$(tail -n 15 "$f")"
+	done
+}
+
+# ----------------------------------------------------------------- prerequisites
+# hc_need CMD...: skip (exit 77) when a command is missing; in CI, fail.
+hc_need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 && continue
+		if [ "${CI:-}" = true ]; then
+			printf 'Bail out! missing %s (CI must install it)\n' "$c"
+			exit 1
+		fi
+		printf '1..0 # SKIP missing %s\n' "$c"
+		exit 77
+	done
+}
+
+# hc_need_program NAME...: the same for cgi/headcount-NAME in the build tree.
+hc_need_program() {
+	local n
+	for n in "$@"; do
+		[ -x "$top_builddir/cgi/headcount-$n" ] && continue
+		if [ "${CI:-}" = true ]; then
+			printf 'Bail out! cgi/headcount-%s not built\n' "$n"
+			exit 1
+		fi
+		printf '1..0 # SKIP cgi/headcount-%s not built\n' "$n"
+		exit 77
+	done
+}
+
+# ----------------------------------------------------------------- polling
+# hc_wait_until SECONDS CMD...: polls CMD every 0.1 s; 1 when the deadline passes.
+hc_wait_until() {
+	local deadline
+	deadline=$(( $(date +%s%N) / 1000000 + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }') ))
+	shift
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		[ "$(( $(date +%s%N) / 1000000 ))" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ----------------------------------------------------------------- processes
+hc__track() { HC_PIDS="$HC_PIDS $1:$2"; }	# NAME PID
+hc__untrack() {					# NAME
+	local e out=""
+	for e in $HC_PIDS; do
+		[ "${e%%:*}" = "$1" ] || out="$out $e"
+	done
+	HC_PIDS=$out
+}
+# hc_track NAME PID: a background process the test started itself; hc_cleanup
+# stops it (TERM, then KILL) and hc_stop NAME / hc_pid NAME know it.
+hc_track() { hc__track "$1" "$2"; }
+# hc_pid NAME: prints the PID of a process this harness started.
+hc_pid() {
+	local e
+	for e in $HC_PIDS; do
+		if [ "${e%%:*}" = "$1" ]; then
+			printf '%s\n' "${e#*:}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# hc__stop_pid PID: TERM, wait (deadline HC_STOP_SECONDS, 10), then KILL; HC_EXIT = status.
+hc__stop_pid() {
+	local pid=$1 i=0 n=$(( ${HC_STOP_SECONDS:-10} * 10 ))
+	HC_EXIT=0
+	kill -TERM "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt "$n" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		hc_diag "pid $pid ignored SIGTERM for ${HC_STOP_SECONDS:-10} s: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || HC_EXIT=$?
+}
+
+# hc_stop NAME: stops a tracked process by PID; HC_EXIT holds its exit status.
+hc_stop() {
+	local pid
+	HC_EXIT=0
+	pid=$(hc_pid "$1") || return 0
+	hc__stop_pid "$pid"
+	hc__untrack "$1"
+}
+
+hc_cleanup() {
+	local rc=$? e list="" 
+	set +e
+	for e in $HC_PIDS; do list="$e $list"; done	# reverse start order
+	for e in $list; do
+		hc__stop_pid "${e#*:}"
+	done
+	HC_PIDS=""
+	if [ -n "${HC_KEEP_TMP:-}" ]; then
+		printf '# kept %s\n' "$HC_TMP"
+	else
+		rm -rf "$HC_TMP"
+	fi
+	exit "$rc"
+}
+trap hc_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ----------------------------------------------------------------- redis
+# hc_start_redis: a private redis-server on $HC_TMP/redis.sock; exports REDIS_URL.
+hc_start_redis() {
+	local pid
+	hc_need redis-server redis-cli
+	rm -f "$HC_TMP/redis.sock"
+	redis-server --port 0 --unixsocket "$HC_TMP/redis.sock" --unixsocketperm 777 \
+		--save '' --appendonly no --daemonize no --dir "$HC_TMP" \
+		--logfile '' </dev/null >>"$HC_TMP/redis.log" 2>&1 &
+	pid=$!
+	hc__track redis "$pid"
+	REDIS_URL=unix://$HC_TMP/redis.sock
+	export REDIS_URL
+	if ! hc_wait_until 10 hc__redis_pong; then
+		hc_bail "redis-server did not answer PING within 10 s"
+	fi
+}
+hc__redis_pong() {
+	[ "$(redis-cli -s "$HC_TMP/redis.sock" ping 2>/dev/null)" = PONG ]
+}
+# hc_redis ARGS...: redis-cli against the private server.
+hc_redis() {
+	redis-cli -s "$HC_TMP/redis.sock" "$@"
+}
+hc_stop_redis() {
+	hc_stop redis
+	rm -f "$HC_TMP/redis.sock"
+}
+hc_restart_redis() {
+	hc_stop_redis
+	hc_start_redis
+}
+
+# ----------------------------------------------------------------- programs
+# hc_start_program NAME [ARGS...]: cgi/headcount-NAME on unix:$HC_TMP/NAME.sock.
+hc_start_program() {
+	local name=$1 bin pid sock
+	shift
+	bin=$top_builddir/cgi/headcount-$name
+	sock=$HC_TMP/$name.sock
+	[ -x "$bin" ] || hc_bail "$bin is not built"
+	rm -f "$sock"
+	${HC_WRAP:-} "$bin" --config "$HC_TMP/settings.conf" --listen "unix:$sock" --socket-mode 0666 \
+		--workers "${HC_WORKERS:-3}" "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
+	pid=$!
+	hc__track "$name" "$pid"
+	if ! hc_wait_until 10 hc__socket_up "$sock" "$pid"; then
+		kill -0 "$pid" 2>/dev/null || hc_bail "headcount-$name exited at start-up"
+		hc_bail "headcount-$name: no socket $sock within 10 s"
+	fi
+	kill -0 "$pid" 2>/dev/null || hc_bail "headcount-$name exited at start-up"
+}
+hc__socket_up() {	# SOCK PID: the socket exists, or the program died (stop polling)
+	[ -S "$1" ] || ! kill -0 "$2" 2>/dev/null
+}
+# hc_stop_program NAME: SIGTERM, wait; HC_EXIT holds the exit status.
+hc_stop_program() {
+	hc_stop "$1"
+}
+
+# hc_start_agent [ARGS...]: cgi/headcount-agent in the background (no socket to poll).
+hc_start_agent() {
+	local bin=$top_builddir/cgi/headcount-agent pid
+	[ -x "$bin" ] || hc_bail "$bin is not built"
+	"$bin" --config "$HC_TMP/settings.conf" "$@" </dev/null >>"$HC_TMP/agent.log" 2>&1 &
+	pid=$!
+	hc__track agent "$pid"
+}
+hc_stop_agent() {
+	hc_stop agent
+}
+# hc_start_agent_as NAME [ARGS...]: one more agent (a sidecar, a second node),
+# tracked as NAME (hc_stop NAME), logging to $HC_TMP/NAME.log.
+hc_start_agent_as() {
+	local name=$1 bin=$top_builddir/cgi/headcount-agent pid
+	shift
+	[ -x "$bin" ] || hc_bail "$bin is not built"
+	"$bin" --config "$HC_TMP/settings.conf" "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
+	pid=$!
+	hc__track "$name" "$pid"
+}
+
+# ----------------------------------------------------------------- nginx
+# hc_nginx_conf PORT: writes $HC_TMP/nginx.conf (+ snippets) from conf/nginx/*.in.
+# Extra directives: drop files $HC_TMP/local-http*.conf / local-server*.conf first.
+hc_nginx_conf() {
+	local port=$1 www=$top_srcdir/www ngxconf user="" f
+	# nginx resolves relative includes (fastcgi_params, mime.types) next to nginx.conf.
+	ngxconf=$(nginx -V 2>&1 | sed -n 's/.*--conf-path=\([^ ]*\).*/\1/p')
+	ngxconf=$(dirname "${ngxconf:-/etc/nginx/nginx.conf}")
+	for f in fastcgi_params mime.types; do
+		[ -f "$ngxconf/$f" ] || hc_bail "nginx: no $ngxconf/$f"
+		cp "$ngxconf/$f" "$HC_TMP/$f"
+	done
+	if [ "$(id -u)" = 0 ]; then
+		# Root master, unprivileged workers: they must read www/ and reach sockets.
+		user="user www-data;"
+		if [ -d "$www" ] && ! runuser -u www-data -- test -r "$www/." -a -x "$www/." 2>/dev/null; then
+			rm -rf "$HC_TMP/www"
+			cp -R "$www" "$HC_TMP/www"
+			chmod -R a+rX "$HC_TMP/www"
+			www=$HC_TMP/www
+		fi
+	fi
+	for f in nginx-standalone headcount-upstreams headcount; do
+		sed -e "s|@PORT@|$port|g" -e "s|@RUNDIR@|$HC_TMP|g" -e "s|@WWWDIR@|$www|g" \
+			-e "s|@USER@|$user|g" \
+			"$top_srcdir/conf/nginx/$f.conf.in" >"$HC_TMP/$f.conf"
+	done
+	mv "$HC_TMP/nginx-standalone.conf" "$HC_TMP/nginx.conf"
+}
+
+# hc_start_nginx: nginx with the project's conf on a free port; exports HC_URL, HC_PORT.
+hc_start_nginx() {
+	local pid
+	hc_need nginx curl
+	[ -x "$top_builddir/tests/freeport" ] || hc_bail "tests/freeport is not built"
+	HC_PORT=$("$top_builddir/tests/freeport")
+	hc_nginx_conf "$HC_PORT"
+	nginx -p "$HC_TMP/" -e "$HC_TMP/nginx-error.log" -c "$HC_TMP/nginx.conf" \
+		-g 'daemon off;' </dev/null >>"$HC_TMP/nginx.log" 2>&1 &
+	pid=$!
+	hc__track nginx "$pid"
+	HC_URL=http://127.0.0.1:$HC_PORT
+	export HC_URL HC_PORT
+	if ! hc_wait_until 10 hc__nginx_up "$pid"; then
+		hc_bail "nginx did not answer on $HC_URL within 10 s"
+	fi
+	kill -0 "$pid" 2>/dev/null || hc_bail "nginx exited at start-up"
+}
+hc__nginx_up() {
+	! kill -0 "$1" 2>/dev/null && return 0	# died: stop polling
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$HC_URL/" 2>/dev/null)" != 000 ]
+}
+hc_stop_nginx() {
+	hc_stop nginx
+}
+
+# ----------------------------------------------------------------- HTTP
+# hc_req METHOD PATH [CURL ARGS...]: sets HC_STATUS, HC_BODY, HC_HEADERS (CRs
+# stripped), HC_HEADERS_LC (lower case), HC_CTYPE.  Never fails; 000 when curl did.
+hc_req() {
+	local method=$1 path=$2 out
+	shift 2
+	local -a m=(-X "$method")
+	[ "$method" = HEAD ] && m=(--head)
+	rm -f "$HC_TMP/.body" "$HC_TMP/.headers"
+	out=$(curl -sS --max-time 10 -H 'Expect:' "${m[@]}" -o "$HC_TMP/.body" \
+		-D "$HC_TMP/.headers" -w '%{http_code} %{content_type}' "$@" \
+		"$HC_URL$path" 2>"$HC_TMP/.curlerr") || true
+	HC_STATUS=${out%% *}
+	HC_CTYPE=${out#* }
+	[ -n "$HC_STATUS" ] || HC_STATUS=000
+	[ "$HC_CTYPE" != "$out" ] || HC_CTYPE=""
+	HC_BODY=$(cat "$HC_TMP/.body" 2>/dev/null || true)
+	HC_HEADERS=$(tr -d '\r' <"$HC_TMP/.headers" 2>/dev/null || true)
+	HC_HEADERS_LC=$(printf '%s' "$HC_HEADERS" | tr '[:upper:]' '[:lower:]')
+	if [ "$HC_STATUS" = 000 ]; then
+		hc_diag "curl $method $path: $(cat "$HC_TMP/.curlerr" 2>/dev/null)"
+	fi
+	return 0
+}
+
+# hc_header NAME: prints the value of a header of the last response (name case-insensitive).
+hc_header() {
+	local want line
+	want=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
+	while IFS= read -r line; do
+		if [ "$(printf '%s' "${line%%:*}" | tr '[:upper:]' '[:lower:]')" = "$want" ]; then
+			line=${line#*:}
+			printf '%s\n' "${line# }"
+			return 0
+		fi
+	done <<<"$HC_HEADERS"
+	return 1
+}
+
+# hc_json FILTER: jq over the last body (prints nothing when it is not JSON).
+hc_json() {
+	printf '%s' "$HC_BODY" | jq -r "$1" 2>/dev/null || true
+}
+
+# ----------------------------------------------------------------- tokens
+# hc_token ROLE [SUB] [TTL]: a valid token from cgi/headcount-token.
+hc_token() {
+	"$top_builddir/cgi/headcount-token" --role "$1" --sub "${2:-test-$1}" --ttl "${3:-3600}"
+}
+
+# hc_b64url: base64url without padding of stdin.
+hc_b64url() {
+	openssl base64 -A | tr '+/' '-_' | tr -d '='
+}
+
+# hc_jwt_sign HEADER_JSON PAYLOAD_JSON [SECRET]: an HS256-signed token with any header.
+hc_jwt_sign() {
+	local h p s
+	h=$(printf '%s' "$1" | hc_b64url)
+	p=$(printf '%s' "$2" | hc_b64url)
+	s=$(printf '%s' "$h.$p" | openssl dgst -sha256 -hmac "${3:-$HEADCOUNT_JWT_SECRET}" -binary | hc_b64url)
+	printf '%s.%s.%s\n' "$h" "$p" "$s"
+}
+
+# ----------------------------------------------------------------- provider fakes
+# hc_start_fake NAME [ARGS...]: tests/fakes/fake_NAME.py (do, k8s) on a free port;
+# sets HC_FAKE_URL (https when ARGS has --cert).  Stop with hc_stop fake_NAME.
+hc_start_fake() {
+	local name=$1 pid port scheme=http a
+	shift
+	hc_need python3
+	for a in "$@"; do [ "$a" = --cert ] && scheme=https; done
+	[ -x "$top_builddir/tests/freeport" ] || hc_bail "tests/freeport is not built"
+	port=$("$top_builddir/tests/freeport")
+	python3 "$top_srcdir/tests/fakes/fake_$name.py" --port "$port" "$@" \
+		</dev/null >>"$HC_TMP/fake_$name.log" 2>&1 &
+	pid=$!
+	hc__track "fake_$name" "$pid"
+	HC_FAKE_URL=$scheme://127.0.0.1:$port
+	if ! hc_wait_until 10 hc__fake_up "$HC_FAKE_URL" "$pid"; then
+		hc_bail "fake_$name did not answer on $HC_FAKE_URL within 10 s"
+	fi
+	kill -0 "$pid" 2>/dev/null || hc_bail "fake_$name exited at start-up"
+}
+hc__fake_up() {	# URL PID
+	! kill -0 "$2" 2>/dev/null && return 0
+	curl -fsk --max-time 1 -o /dev/null "$1/_stats"
+}
+# hc_fake_control URL JSON: changes a fake's mode or data (POST /_control).
+hc_fake_control() {
+	curl -fsk --max-time 5 -o /dev/null -H 'Content-Type: application/json' \
+		-d "$2" "$1/_control"
+}
+# hc_fake_reset URL: the fake's start-up state, counters at zero.
+hc_fake_reset() {
+	curl -fsk --max-time 5 -o /dev/null -X POST "$1/_reset"
+}
+# hc_fake_requests URL: prints how many API requests the fake has served.
+hc_fake_requests() {
+	curl -fsk --max-time 5 "$1/_stats" | jq -r .requests
+}

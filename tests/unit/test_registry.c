@@ -1,0 +1,469 @@
+/* test_registry: unit tests of hc_registry against a private redis-server on a unix socket. */
+#include "config.h"
+#include "hc_registry.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "hc_redis.h"
+#include "hc_settings.h"
+#include "tap.h"
+
+extern char **environ;
+
+static const struct idcase {
+	const char	*id;
+	int		 ok;
+} idcases[] = {
+	{ "a", 1 },
+	{ "backend-abc123", 1 },
+	{ "A0._:-z", 1 },
+	{ "9", 1 },
+	{ "x123456789012345678901234567890123456789012345678901234567890123"
+	  "4567890123456789012345678901234567890123456789012345678901234567", 1 },	/* 128 */
+	{ "x123456789012345678901234567890123456789012345678901234567890123"
+	  "45678901234567890123456789012345678901234567890123456789012345678", 0 },	/* 129 */
+	{ "", 0 },
+	{ "-a", 0 },
+	{ ".a", 0 },
+	{ "_a", 0 },
+	{ "a b", 0 },
+	{ "a/b", 0 },
+	{ "a%2f", 0 },
+	{ "é", 0 },
+	{ "a\n", 0 },
+};
+
+static const struct metacase {
+	const char	*json;		/* NULL: absent */
+	int		 ok;
+} metacases[] = {
+	{ NULL, 1 },
+	{ "{}", 1 },
+	{ "{\"a\":\"x\",\"b\":1,\"c\":1.5,\"d\":true,\"e\":false}", 1 },
+	{ "[]", 0 },
+	{ "\"x\"", 0 },
+	{ "1", 0 },
+	{ "{\"a\":null}", 0 },
+	{ "{\"a\":{}}", 0 },
+	{ "{\"a\":[1]}", 0 },
+};
+
+static const struct stcase {
+	long		 desired, active;
+	enum hc_replicas want;
+} stcases[] = {
+	{ -1, 0, HC_REPLICAS_UNKNOWN },
+	{ -1, 5, HC_REPLICAS_UNKNOWN },
+	{ 0, 0, HC_REPLICAS_HEALTHY },
+	{ 2, 2, HC_REPLICAS_HEALTHY },
+	{ 3, 2, HC_REPLICAS_UNDER },
+	{ 2, 3, HC_REPLICAS_OVER },
+	{ 0, 1, HC_REPLICAS_OVER },
+};
+
+static char	 tmpdir[] = "/tmp/test_registry.XXXXXX";
+static char	 sock[256];
+static pid_t	 redis_pid = -1;
+
+static int
+redis_start(void)
+{
+	char	 opt_sock[300], opt_dir[300];
+	char	*argv[] = { "redis-server", "--port", "0", "--unixsocket", opt_sock,
+		    "--save", "", "--appendonly", "no", "--dir", opt_dir,
+		    "--logfile", "/dev/null", NULL };
+	struct timespec ts = { 0, 20 * 1000000L };
+	struct stat st;
+	int	 i;
+
+	snprintf(sock, sizeof(sock), "%s/redis.sock", tmpdir);
+	snprintf(opt_sock, sizeof(opt_sock), "%s", sock);
+	snprintf(opt_dir, sizeof(opt_dir), "%s", tmpdir);
+	if (posix_spawnp(&redis_pid, "redis-server", NULL, NULL, argv, environ) != 0) {
+		redis_pid = -1;
+		return -1;
+	}
+	for (i = 0; i < 250; i++) {
+		if (stat(sock, &st) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+static void
+redis_stop(void)
+{
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGTERM);
+		waitpid(redis_pid, NULL, 0);
+		redis_pid = -1;
+	}
+}
+
+static void
+cleanup(void)
+{
+	char	 p[300];
+
+	redis_stop();
+	snprintf(p, sizeof(p), "%s/redis.sock", tmpdir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/dump.rdb", tmpdir);
+	unlink(p);
+	rmdir(tmpdir);
+}
+
+/* Sets id's last heartbeat to age_ms before the Redis clock. */
+static void
+age(struct hc_redis *r, const char *prefix, const char *id, long long age_ms)
+{
+	redisReply *t, *z;
+	long long now;
+
+	t = hc_redis_cmd(r, "TIME");
+	now = strtoll(t->element[0]->str, NULL, 10) * 1000 +
+	    strtoll(t->element[1]->str, NULL, 10) / 1000;
+	freeReplyObject(t);
+	z = hc_redis_cmd(r, "ZADD %sinstances XX %lld %s", prefix, now - age_ms, id);
+	freeReplyObject(z);
+}
+
+static long long
+rint_cmd(struct hc_redis *r, const char *fmt, const char *a)
+{
+	redisReply *rep = hc_redis_cmd(r, fmt, a);
+	long long v = -1;
+
+	if (rep != NULL && rep->type == REDIS_REPLY_INTEGER)
+		v = rep->integer;
+	freeReplyObject(rep);
+	return v;
+}
+
+static void
+test_pure(void)
+{
+	size_t	 i;
+	char	 why[128];
+	json_object *m;
+
+	for (i = 0; i < sizeof(idcases) / sizeof(idcases[0]); i++)
+		tap_is_int(hc_registry_id_valid(idcases[i].id), idcases[i].ok,
+		    "id_valid case %zu", i);
+	tap_is_int(hc_registry_id_valid(NULL), 0, "id_valid(NULL)");
+	for (i = 0; i < sizeof(metacases) / sizeof(metacases[0]); i++) {
+		m = metacases[i].json ? json_tokener_parse(metacases[i].json) : NULL;
+		why[0] = '\0';
+		tap_is_int(hc_registry_meta_valid(m, why, sizeof(why)), metacases[i].ok,
+		    "meta_valid(%s) %s", metacases[i].json ? metacases[i].json : "absent", why);
+		json_object_put(m);
+	}
+	m = json_object_new_object();
+	for (i = 0; i < 33; i++) {
+		char k[8];
+
+		snprintf(k, sizeof(k), "k%zu", i);
+		json_object_object_add(m, k, json_object_new_int((int)i));
+		tap_is_int(hc_registry_meta_valid(m, why, sizeof(why)), i < 32,
+		    "meta with %zu keys", i + 1);
+	}
+	json_object_put(m);
+	for (i = 0; i < sizeof(stcases) / sizeof(stcases[0]); i++)
+		tap_is_int(hc_replicas_of(stcases[i].desired, stcases[i].active),
+		    stcases[i].want, "replicas_of(%ld, %ld)", stcases[i].desired,
+		    stcases[i].active);
+	tap_is_str(hc_replicas_name(HC_REPLICAS_UNDER), "under_replicated", "name under");
+	tap_is_str(hc_replicas_name(HC_REPLICAS_MAX), "?", "name out of range");
+}
+
+static void
+test_heartbeat_list(struct hc_registry *reg, struct hc_redis *r)
+{
+	struct hc_registry_list l;
+	json_object	*meta, *a, *o, *v;
+	int		 reg1 = -1, reg2 = -1;
+	long long	 now = 0;
+	const char	*ids[] = { "web-2", "Web-1", "web-10", "web-1" };
+	size_t		 i;
+	char		 started[64];
+
+	meta = json_tokener_parse("{\"zone\":\"lon1\",\"n\":3,\"big\":12345678901234567,\"f\":1.25,\"ok\":true}");
+	tap_is_int(hc_registry_heartbeat(reg, "web-1", "host-a", meta, &reg1, &now),
+	    HC_OK, "heartbeat new");
+	tap_is_int(reg1, 1, "registered on first heartbeat");
+	tap_ok(now > 1700000000000LL, "now_ms from Redis (%lld)", now);
+	tap_is_int(hc_registry_heartbeat(reg, "web-1", NULL, NULL, &reg2, NULL),
+	    HC_OK, "heartbeat renew");
+	tap_is_int(reg2, 0, "not registered on renewal");
+	tap_is_int(hc_registry_heartbeat(reg, "bad id", NULL, NULL, &reg2, NULL),
+	    HC_ERR_INVALID, "heartbeat with a bad id");
+	tap_is_int(hc_registry_heartbeat(reg, "x", "", NULL, &reg2, NULL),
+	    HC_ERR_INVALID, "heartbeat with an empty hostname");
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		tap_is_int(hc_registry_heartbeat(reg, ids[i], NULL, i == 3 ? meta : NULL,
+		    NULL, NULL), HC_OK, "heartbeat %s", ids[i]);
+	json_object_put(meta);
+
+	tap_is_int(hc_registry_list(reg, &l), HC_OK, "list");
+	tap_is_int(l.n, 4, "4 instances");
+	tap_is_int(l.active, 4, "4 active");
+	tap_is_int(l.stale, 0, "0 stale");
+	if (l.n == 4) {
+		tap_ok(memcmp(l.v[0].id, "Web-1", 5) == 0, "byte order: Web-1 first");
+		tap_ok(memcmp(l.v[1].id, "web-1", 5) == 0 && l.v[1].id_len == 5, "then web-1");
+		tap_ok(memcmp(l.v[2].id, "web-10", 6) == 0, "then web-10");
+		tap_ok(memcmp(l.v[3].id, "web-2", 5) == 0, "then web-2");
+	}
+	a = hc_registry_list_json(&l);
+	tap_ok(a != NULL && json_object_array_length(a) == 4, "list json");
+	o = a ? json_object_array_get_idx(a, 1) : NULL;
+	tap_is_str(o && json_object_object_get_ex(o, "instance_id", &v) ?
+	    json_object_get_string(v) : NULL, "web-1", "instance_id");
+	tap_is_str(o && json_object_object_get_ex(o, "hostname", &v) ?
+	    json_object_get_string(v) : NULL, "web-1", "hostname follows the latest heartbeat");
+	tap_is_str(o && json_object_object_get_ex(o, "meta", &v) ?
+	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL,
+	    "{\"zone\":\"lon1\",\"n\":3,\"big\":12345678901234567,\"f\":1.25,\"ok\":true}",
+	    "meta returned as given");
+	snprintf(started, sizeof(started), "%s", o && json_object_object_get_ex(o,
+	    "started_at", &v) ? json_object_get_string(v) : "");
+	tap_ok(strlen(started) == 20 && started[10] == 'T' && started[19] == 'Z',
+	    "started_at is RFC 3339 (%s)", started);
+	tap_ok(o && json_object_object_get_ex(o, "is_stale", &v) &&
+	    !json_object_get_boolean(v), "is_stale false");
+	tap_ok(o && json_object_object_get_ex(o, "seconds_since_heartbeat", &v) &&
+	    json_object_get_int(v) == 0, "seconds_since_heartbeat 0");
+	o = a ? json_object_array_get_idx(a, 0) : NULL;
+	tap_is_str(o && json_object_object_get_ex(o, "meta", &v) ?
+	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL,
+	    "{}", "meta defaults to {}");
+	json_object_put(a);
+	hc_registry_list_free(&l);
+
+	/* started_at survives renewals, is_stale follows the Redis clock */
+	age(r, "t:", "web-2", 5000);
+	tap_is_int(hc_registry_list(reg, &l), HC_OK, "list again");
+	tap_is_int(l.stale, 1, "web-2 stale after 5 s (TTL 2)");
+	tap_is_int(l.active, 3, "3 active");
+	a = hc_registry_list_json(&l);
+	o = a ? json_object_array_get_idx(a, 3) : NULL;
+	tap_ok(o && json_object_object_get_ex(o, "is_stale", &v) &&
+	    json_object_get_boolean(v), "web-2 is_stale");
+	tap_ok(o && json_object_object_get_ex(o, "seconds_since_heartbeat", &v) &&
+	    json_object_get_int(v) == 5, "web-2 seconds_since_heartbeat 5");
+	json_object_put(a);
+	hc_registry_list_free(&l);
+
+	/* remove */
+	tap_is_int(hc_registry_remove(reg, "web-10"), HC_OK, "remove web-10");
+	tap_is_int(hc_registry_remove(reg, "web-10"), HC_ERR_NOTFOUND, "remove again: not found");
+	tap_is_int(hc_registry_remove(reg, "bad id"), HC_ERR_NOTFOUND, "remove bad id: not found");
+	tap_is_int(rint_cmd(r, "HEXISTS t:instance:data %s", "web-10"), 0, "data removed");
+}
+
+static void
+test_maintain(struct hc_registry *reg, struct hc_redis *r)
+{
+	struct hc_registry_tick t;
+	struct hc_registry_summary sum;
+	char	 id[16];
+	int	 i;
+
+	freeReplyObject(hc_redis_cmd(r, "FLUSHALL"));
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "n%d", i);
+		hc_registry_heartbeat(reg, id, NULL, NULL, NULL, NULL);
+	}
+	/* gradual loss: 3 instances stale, each more than a TTL apart */
+	age(r, "t:", "n0", 3000);
+	age(r, "t:", "n1", 6000);
+	age(r, "t:", "n2", 9000);
+	tap_is_int(hc_registry_maintain(reg, &t), HC_OK, "maintain");
+	tap_is_int(t.nnewly_stale, 3, "3 newly stale");
+	tap_is_int(t.npruned, 1, "n2 pruned (older than 8 s)");
+	tap_is_str(t.npruned ? t.pruned[0] : NULL, "n2", "pruned n2");
+	tap_is_int(t.summary.self_preservation, 0, "no self-preservation");
+	tap_is_int(t.summary.total, 9, "9 left");
+	tap_is_int(t.summary.stale, 2, "2 stale");
+	hc_registry_tick_free(&t);
+	tap_is_int(hc_registry_maintain(reg, &t), HC_OK, "maintain again");
+	tap_is_int(t.nnewly_stale, 0, "stale announced once");
+	hc_registry_tick_free(&t);
+	hc_registry_heartbeat(reg, "n0", NULL, NULL, NULL, NULL);
+	age(r, "t:", "n0", 3000);
+	tap_is_int(hc_registry_maintain(reg, &t), HC_OK, "maintain after recovery");
+	tap_is_int(t.nnewly_stale, 1, "announced again after a heartbeat");
+	hc_registry_tick_free(&t);
+	hc_registry_remove(reg, "n0");
+	hc_registry_remove(reg, "n1");
+	hc_registry_heartbeat(reg, "n2", NULL, NULL, NULL, NULL);
+
+	/* burst: 6 of 10 within one TTL window */
+	for (i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "n%d", i);
+		hc_registry_heartbeat(reg, id, NULL, NULL, NULL, NULL);
+		age(r, "t:", id, 2500 + i * 100);
+	}
+	tap_is_int(hc_registry_maintain(reg, &t), HC_OK, "maintain (burst)");
+	tap_is_int(t.entered_preservation, 1, "self-preservation entered");
+	tap_is_int(t.summary.self_preservation, 1, "summary says so");
+	tap_is_int(t.npruned, 0, "nothing pruned");
+	hc_registry_tick_free(&t);
+	for (i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "n%d", i);
+		age(r, "t:", id, 20000 + i * 100);
+	}
+	tap_is_int(hc_registry_maintain(reg, &t), HC_OK, "maintain (past prune age)");
+	tap_is_int(t.npruned, 0, "still nothing pruned");
+	tap_is_int(t.summary.stale, 6, "6 stale");
+	hc_registry_tick_free(&t);
+	tap_is_int(hc_registry_summary(reg, &sum), HC_OK, "summary");
+	tap_is_int(sum.total, 10, "summary total 10");
+	tap_is_int(sum.active, 4, "summary active 4");
+	tap_is_int(sum.stale, 6, "summary stale 6");
+	tap_is_int(sum.self_preservation, 1, "summary self_preservation");
+	tap_ok(sum.self_preservation_since_ms > 0, "self_preservation since");
+	tap_is_int(hc_registry_prune_stale(reg, &t), HC_OK, "owner refresh");
+	tap_is_int(t.npruned, 6, "6 pruned");
+	tap_is_str(t.npruned ? t.pruned[0] : NULL, "n0", "pruned sorted");
+	tap_is_int(t.summary.self_preservation, 0, "self-preservation over");
+	tap_is_int(t.left_preservation, 1, "left self-preservation");
+	tap_is_int(t.summary.total, 4, "4 left");
+	hc_registry_tick_free(&t);
+
+	/* recovery: a burst, then heartbeats come back */
+	for (i = 4; i < 9; i++) {
+		snprintf(id, sizeof(id), "n%d", i);
+		hc_registry_heartbeat(reg, id, NULL, NULL, NULL, NULL);
+	}
+	for (i = 0; i < 9; i++) {
+		snprintf(id, sizeof(id), "n%d", i);
+		if (i >= 6)
+			continue;
+		hc_registry_heartbeat(reg, id, NULL, NULL, NULL, NULL);
+		age(r, "t:", id, 3000);
+	}
+	tap_is_int(hc_registry_maintain(reg, &t), HC_OK, "maintain (burst 2)");
+	tap_is_int(t.summary.self_preservation, 1, "self-preservation again");
+	hc_registry_tick_free(&t);
+	for (i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "n%d", i);
+		hc_registry_heartbeat(reg, id, NULL, NULL, NULL, NULL);
+	}
+	tap_is_int(hc_registry_maintain(reg, &t), HC_OK, "maintain (recovered)");
+	tap_is_int(t.summary.self_preservation, 0, "self-preservation ends with heartbeats");
+	tap_is_int(t.left_preservation, 1, "left");
+	hc_registry_tick_free(&t);
+}
+
+static void
+test_status(struct hc_registry *reg, struct hc_redis *r)
+{
+	struct hc_replica_status st, st2;
+	struct timespec ts = { 0, 20 * 1000000L };
+
+	tap_is_int(hc_registry_status_get(reg, &st), HC_OK, "status_get (none)");
+	tap_is_int(st.updated_ms, 0, "never written");
+	tap_is_int(st.desired, -1, "desired unknown");
+	tap_is_int(hc_registry_status_update(reg, 3, 2, &st), HC_OK, "under");
+	tap_is_int(st.status, HC_REPLICAS_UNDER, "under_replicated");
+	tap_ok(st.mismatch_since_ms > 0, "mismatch_since set");
+	nanosleep(&ts, NULL);
+	tap_is_int(hc_registry_status_update(reg, 1, 2, &st2), HC_OK, "over");
+	tap_is_int(st2.mismatch_since_ms, st.mismatch_since_ms, "mismatch_since kept");
+	tap_is_int(hc_registry_status_get(reg, &st2), HC_OK, "status_get");
+	tap_is_int(st2.status, HC_REPLICAS_OVER, "stored over_replicated");
+	tap_is_int(st2.desired, 1, "stored desired");
+	tap_is_int(st2.active, 2, "stored active");
+	tap_is_int(st2.mismatch_since_ms, st.mismatch_since_ms, "stored mismatch_since");
+	tap_is_int(hc_registry_status_update(reg, 2, 2, &st), HC_OK, "healthy");
+	tap_is_int(st.mismatch_since_ms, 0, "mismatch_since cleared");
+	tap_is_int(hc_registry_status_update(reg, -1, 2, &st), HC_OK, "unknown");
+	tap_is_int(hc_registry_status_get(reg, &st2), HC_OK, "status_get");
+	tap_is_int(st2.status, HC_REPLICAS_UNKNOWN, "stored unknown");
+	tap_is_int(st2.desired, -1, "stored desired -1");
+	tap_is_int(st2.mismatch_since_ms, 0, "no mismatch when unknown");
+	(void)r;
+}
+
+static void
+test_noscript_and_down(struct hc_registry *reg, struct hc_redis *r)
+{
+	struct hc_registry_list l;
+	int	 registered = -1;
+
+	freeReplyObject(hc_redis_cmd(r, "SCRIPT FLUSH"));
+	tap_is_int(hc_registry_heartbeat(reg, "after-flush", NULL, NULL, &registered,
+	    NULL), HC_OK, "heartbeat after SCRIPT FLUSH (EVAL fallback)");
+	tap_is_int(registered, 1, "registered");
+	redis_stop();
+	tap_is_int(hc_registry_heartbeat(reg, "down", NULL, NULL, NULL, NULL),
+	    HC_ERR_REDIS, "heartbeat with Redis down");
+	tap_ok(strstr(hc_registry_errstr(reg), "heartbeat") != NULL,
+	    "errstr names the script: %s", hc_registry_errstr(reg));
+	tap_is_int(hc_registry_list(reg, &l), HC_ERR_REDIS, "list with Redis down");
+	hc_registry_list_free(&l);
+	hc_registry_list_free(&l);	/* idempotent */
+	hc_registry_list_free(NULL);
+	hc_registry_tick_free(NULL);
+}
+
+int
+main(void)
+{
+	struct hc_settings s;
+	struct hc_redis	*r;
+	struct hc_registry *reg;
+	char	 url[300], err[256];
+
+	signal(SIGPIPE, SIG_IGN);	/* writes to the stopped Redis must fail, not kill */
+	test_pure();
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	if (redis_start() == -1) {
+		cleanup();
+		if (getenv("CI") != NULL && strcmp(getenv("CI"), "true") == 0) {
+			printf("Bail out! redis-server missing (CI must install it)\n");
+			return 1;
+		}
+		printf("# SKIP no redis-server: Redis tests skipped\n");
+		return tap_done();
+	}
+	memset(&s, 0, sizeof(s));
+	s.key_prefix = "t:";
+	s.ttl = 2;
+	s.prune_after = 8;
+	s.preserve_ratio = 0.5;
+	snprintf(url, sizeof(url), "unix://%s", sock);
+	r = hc_redis_new(url, 2000, err, sizeof(err));
+	reg = r ? hc_registry_new(r, &s) : NULL;
+	if (reg == NULL) {
+		printf("Bail out! %s\n", r ? "hc_registry_new" : err);
+		hc_redis_free(r);
+		cleanup();
+		return 1;
+	}
+	test_heartbeat_list(reg, r);
+	test_maintain(reg, r);
+	test_status(reg, r);
+	test_noscript_and_down(reg, r);
+	hc_registry_free(reg);
+	hc_registry_free(NULL);
+	hc_redis_free(r);
+	cleanup();
+	return tap_done();
+}
