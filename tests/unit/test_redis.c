@@ -55,6 +55,7 @@ start_redis(void)
 	struct stat st;
 
 	snprintf(unixsock, sizeof(unixsock), "%s", sock);
+	fflush(stdout);	/* or the child's freopen would print our TAP lines twice */
 	if ((server = fork()) == 0) {
 		freopen("/dev/null", "w", stdout);
 		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket",
@@ -63,8 +64,15 @@ start_redis(void)
 	}
 	deadline = hc_mono_ms() + 10000;
 	while (hc_mono_ms() < deadline) {
-		if (stat(sock, &st) == 0)
-			return 0;
+		if (stat(sock, &st) == 0) {
+			/* the socket file appears before redis accepts on it */
+			redisContext *c = redisConnectUnix(sock);
+			int	 up = c != NULL && c->err == 0;
+
+			redisFree(c);
+			if (up)
+				return 0;
+		}
 		if (waitpid(server, NULL, WNOHANG) == server)
 			return -1;
 		usleep(20000);
