@@ -75,7 +75,7 @@ reopened() {
 	grep -q '"msg":"request"' "$logf"
 }
 hc_ok "after mv + SIGHUP a new log file gets the requests" hc_wait_until 5 reopened
-hc_ok "every line in the new file is JSON" jq -e . "$logf"
+hc_ok "every line in the new file is JSON" sh -c "jq -e . \"\$1\" >/dev/null" sh "$logf"
 n1=$(wc -l <"$logf.1")
 all_live 5 || true
 hc_is "$(wc -l <"$logf.1")" "$n1" "the rotated file no longer grows"
@@ -140,7 +140,7 @@ hc_stop slow-redis
 if command -v spawn-fcgi >/dev/null 2>&1; then
 	rm -f "$sock"
 	# -n: spawn-fcgi binds, then execs the program in the same process (PID kept).
-	spawn-fcgi -n -s "$sock" -M 0666 -- "$bin" --config "$HC_TMP/headcount.conf" --workers 3 \
+	spawn-fcgi -n -s "$sock" -M 0666 -- "$bin" --config "$HC_TMP/settings.conf" --workers 3 \
 		</dev/null >>"$HC_TMP/spawn.log" 2>&1 &
 	hc__track health $!
 	hc_ok "spawn-fcgi: socket created" hc_wait_until 5 test -S "$sock"
@@ -159,7 +159,7 @@ fi
 # ------------------------------------------------------------ systemd socket activation (LISTEN_FDS, fd 3)
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	rm -f "$sock"
-	systemd-socket-activate -l "$sock" -- "$bin" --config "$HC_TMP/headcount.conf" --workers 3 \
+	systemd-socket-activate -l "$sock" -- "$bin" --config "$HC_TMP/settings.conf" --workers 3 \
 		</dev/null >>"$HC_TMP/activate.log" 2>&1 &
 	hc__track health $!
 	hc_ok "socket activation: socket created" hc_wait_until 5 test -S "$sock"

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# bench-instances.sh: heartbeats/s and /health/instances latency (100, 1,000, 10,000 instances) through nginx, with Redis round trips counted.
+#
+# Uses what build/ (or $top_builddir) already holds: cgi/headcount-instances,
+# cgi/headcount-token, tests/freeport.  Not a pass/fail test: prints
+# requests/s, p50 and p99 and the ratio to nginx's own return 200 measured
+# in the same run, then the Redis commands one list costs (INFO
+# commandstats delta and a MONITOR capture).
+#
+#   BENCH_SECONDS   wrk duration per target (10)
+#   BENCH_WORKERS   FastCGI workers of headcount-instances (4)
+#   BENCH_CONNS     wrk connections for the heartbeat run (64)
+#   BENCH_IDS       distinct instance ids the heartbeat run cycles through (1000)
+. "$(dirname "$0")/../integration/setup.sh"
+
+hc_need wrk nginx curl redis-server redis-cli jq
+hc_need_program instances token
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_WORKERS=${BENCH_WORKERS:-4}
+BENCH_CONNS=${BENCH_CONNS:-64}
+BENCH_IDS=${BENCH_IDS:-1000}
+
+cat >"$HC_TMP/local-server-bench.conf" <<'EOF'
+location = /nginx-200 {
+	default_type application/json;
+	return 200 '{"status":"alive"}';
+}
+EOF
+
+hc_start_redis
+HEADCOUNT_ACCESS_LOG=off hc_start_program instances --workers "$BENCH_WORKERS"
+hc_start_nginx
+OWNER=$(hc_token owner bench)
+USER=$(hc_token user bench)
+
+# wrk_summary NAME: reads wrk --latency output, prints one line.
+wrk_summary() {
+	awk -v name="$1" '
+		function ms(v) {
+			if (v ~ /us$/) return v * 0.001
+			if (v ~ /ms$/) return v + 0
+			if (v ~ /s$/) return v * 1000
+			return v + 0
+		}
+		$1 == "50%" { p50 = ms($2) }
+		$1 == "99%" { p99 = ms($2) }
+		$1 == "Requests/sec:" { rps = $2 }
+		/Non-2xx|Socket errors/ { err = err " [" $0 "]" }
+		END { printf "%-24s %9.0f req/s  p50 %8.2f ms  p99 %8.2f ms%s\n", name, rps, p50, p99, err }'
+}
+
+# ---------------------------------------------------------------- heartbeats
+cat >"$HC_TMP/heartbeat.lua" <<EOF
+-- POSTs heartbeats for BENCH_IDS distinct ids, each connection its own sequence.
+local ids = $BENCH_IDS
+local n = 0
+local headers = {
+  ["Authorization"] = "Bearer $OWNER",
+  ["Content-Type"] = "application/json",
+}
+request = function()
+  n = n + 1
+  local body = '{"instance_id":"bench-' .. (n % ids) .. '","hostname":"bench-host","meta":{"zone":"lon1","version":"1.2.3"}}'
+  return wrk.format("POST", "/api/v1/instances/heartbeat", headers, body)
+end
+EOF
+
+echo "# wrk -t1 -d${BENCH_SECONDS}s --latency; nginx 2 workers; instances --workers $BENCH_WORKERS"
+ref=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$HC_URL/nginx-200" | wrk_summary "nginx-200 (c$BENCH_CONNS)")
+printf '%s\n' "$ref"
+hb=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency -s "$HC_TMP/heartbeat.lua" \
+	"$HC_URL" | wrk_summary "heartbeat (c$BENCH_CONNS)")
+printf '%s\n' "$hb"
+printf '%s\n%s\n' "$ref" "$hb" | awk '{ r[NR] = $(NF - 7) } END { if (r[1] > 0) printf "%-24s %.2f\n", "heartbeat / nginx-200", r[2] / r[1] }'
+echo "# registered after the run: $(hc_redis ZCARD headcount:instances) (ids cycled: $BENCH_IDS)"
+
+# ---------------------------------------------------------------- listing
+# fill N: N instances written straight into the layout hc_registry keeps
+# (RESP through redis-cli --pipe: 10,000 heartbeats over HTTP would measure curl).
+fill() {
+	local n=$1 now
+	hc_redis FLUSHALL >/dev/null
+	now=$(hc_redis TIME | awk 'NR == 1 { s = $1 } NR == 2 { printf "%d", s * 1000 + int($1 / 1000) }')
+	awk -v n="$n" -v now="$now" '
+		function cmd(a, b, c, d,    s) {
+			s = "*4\r\n$" length(a) "\r\n" a "\r\n$" length(b) "\r\n" b "\r\n$" length(c) "\r\n" c "\r\n$" length(d) "\r\n" d "\r\n"
+			printf "%s", s
+		}
+		BEGIN {
+			for (i = 0; i < n; i++) {
+				id = sprintf("backend-%05d", i)
+				# a tenth are stale (TTL 30 s)
+				score = (i % 10 == 0) ? now - 60000 : now - (i % 20) * 100
+				cmd("ZADD", "headcount:instances", score, id)
+				data = "{\"started_at\":" (now - 3600000) ",\"hostname\":\"" id ".internal\",\"meta\":{\"zone\":\"lon1\",\"version\":\"1.2.3\",\"slot\":" i "}}"
+				cmd("HSET", "headcount:instance:data", id, data)
+			}
+		}' | hc_redis --pipe >/dev/null
+	[ "$(hc_redis ZCARD headcount:instances)" = "$n" ] || { echo "bench: fill $n failed" >&2; exit 1; }
+}
+
+echo
+echo "# GET /api/v1/health/instances, wrk -t1 -c1 (one request at a time: p50 is the latency)"
+for n in 100 1000 10000; do
+	fill "$n"
+	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+	got=$(hc_json '.registered_instances | length')
+	bytes=${#HC_BODY}
+	out=$(wrk -t1 -c1 -d"${BENCH_SECONDS}s" --latency -H "Authorization: Bearer $USER" \
+		"$HC_URL/api/v1/health/instances" | wrk_summary "list $n (c1)")
+	printf '%s  [%s listed, %s bytes]\n' "$out" "$got" "$bytes"
+	out=$(wrk -t1 -c4 -d"${BENCH_SECONDS}s" --latency -H "Authorization: Bearer $USER" \
+		"$HC_URL/api/v1/health/instances" | wrk_summary "list $n (c4)")
+	printf '%s\n' "$out"
+done
+
+# ---------------------------------------------------------------- round trips
+echo
+echo "# Redis cost of one GET /api/v1/health/instances with 10,000 instances"
+hc_redis CONFIG RESETSTAT >/dev/null
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+done
+echo "# INFO commandstats after 10 GETs (commands run inside the script are counted too):"
+hc_redis INFO commandstats | tr -d '\r' | grep '^cmdstat_' | grep -v 'cmdstat_config\|cmdstat_info' |
+	sed 's/,usec_per_call.*//; s/^/#   /'
+hc_redis MONITOR >"$HC_TMP/monitor.out" 2>&1 &
+hc__track monitor $!
+hc_wait_until 5 test -s "$HC_TMP/monitor.out" || true
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_wait_until 5 grep -q '"EVALSHA"\|"EVAL"' "$HC_TMP/monitor.out" || true
+sleep 0.2	# let MONITOR flush (a benchmark, not a test)
+hc_stop monitor
+client=$(grep -v '^OK$' "$HC_TMP/monitor.out" | grep -vc ' lua\] ' || true)
+inner=$(grep -c ' lua\] ' "$HC_TMP/monitor.out" || true)
+echo "# MONITOR during one GET: $client command(s) sent by the client (= round trips), $inner run inside the script:"
+grep -v '^OK$' "$HC_TMP/monitor.out" | cut -c1-110 | sed 's/^/#   /'
