@@ -65,12 +65,11 @@ monitoring_stale_ids(const struct hc_registry_list *l, struct monitoring_ids *id
 	return 0;
 }
 
-/* A Redis failure is the server's problem: 503, logged here. */
+/* A Redis failure is the server's problem: 503, logged here (the pipeline counts it). */
 static void
 monitoring_unavailable(struct hc_req *req, struct monitoring_state *st)
 {
 	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(st->reg));
-	hc_metrics_count(HC_METRIC_REDIS_ERRORS, 1);
 	hc_resp_problem(req, 503, "Retry-After: 1\r\n",
 	    "the instance registry (Redis) is unavailable");
 }

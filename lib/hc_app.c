@@ -129,6 +129,7 @@ hc_app_request(void *fcgx, void *ud)
 	case HC_MATCH_OK:
 		break;
 	case HC_MATCH_METHOD:
+		req.route = route->pattern;
 		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
 		hc_resp_problem(&req, 405, extra, "method %s is not allowed here; allowed: %s",
 		    req.method, allow);

@@ -64,9 +64,10 @@ hc_route_match(const struct hc_route *table, const char *method,
     size_t maxcap, size_t *ncap, char *allow, size_t allowlen)
 {
 	const struct hc_route *r;
+	const struct hc_route *first = NULL;
 	const char *cs[8];
 	size_t	 cl[8], i, j;
-	int	 n, known = 0;
+	int	 n;
 	long	 dl;
 	int	 head = strcmp(method, "HEAD") == 0;
 
@@ -79,7 +80,8 @@ hc_route_match(const struct hc_route *table, const char *method,
 	for (r = table; r->method != NULL; r++) {
 		if ((n = hc_pattern_match(r->pattern, path, cs, cl, maxcap)) < 0)
 			continue;
-		known = 1;
+		if (first == NULL)
+			first = r;
 		hc_allow_add(allow, allowlen, r->method);
 		if (strcmp(r->method, "GET") == 0)
 			hc_allow_add(allow, allowlen, "HEAD");
@@ -102,5 +104,7 @@ hc_route_match(const struct hc_route *table, const char *method,
 	}
 	if (*out != NULL)
 		return HC_MATCH_OK;
-	return known ? HC_MATCH_METHOD : HC_MATCH_NOT_FOUND;
+	/* the path is known: its pattern names the route in logs and metrics */
+	*out = first;
+	return first != NULL ? HC_MATCH_METHOD : HC_MATCH_NOT_FOUND;
 }

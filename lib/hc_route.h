@@ -33,7 +33,8 @@ enum hc_match {
  * HEAD matches GET routes.  On HC_MATCH_OK *out is the route and caps
  * hold its {param} values, percent-decoded and malloc'd (the caller
  * frees them; *ncap tells how many).  On HC_MATCH_METHOD allow holds
- * "GET, PUT" for the Allow header.  A capture that fails to decode
+ * "GET, PUT" for the Allow header and *out the first route whose pattern
+ * matched (for logs and metrics; its handler must not run).  A capture that fails to decode
  * makes the path not found.
  */
 enum hc_match hc_route_match(const struct hc_route *table, const char *method,

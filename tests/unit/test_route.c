@@ -72,6 +72,8 @@ main(void)
 			tap_is_str(r ? r->pattern : NULL, c->pattern, "%s %s: pattern", c->method, c->path);
 			tap_is_str(ncap > 0 ? caps[0] : NULL, c->cap0, "%s %s: first capture", c->method, c->path);
 			tap_is_str(ncap > 1 ? caps[1] : NULL, c->cap1, "%s %s: second capture", c->method, c->path);
+		} else if (c->want == HC_MATCH_METHOD) {
+			tap_ok(r != NULL && ncap == 0, "%s %s: a route names the path, no captures", c->method, c->path);
 		} else {
 			tap_ok(r == NULL && ncap == 0, "%s %s: no route, no captures", c->method, c->path);
 		}
