@@ -24,6 +24,7 @@
 /* After a failed heartbeat, retry this soon (re-register quickly after a Redis restart). */
 #define AGENT_RETRY_MS		1000.0
 #define AGENT_CHECK_TIMEOUT_MS	2000L
+#define AGENT_LOG_IDS		20	/* ids named per pass in the log */
 
 struct agent {
 	struct hc_settings	 s;
@@ -183,10 +184,16 @@ agent_maintain(struct agent *a)
 		hc_registry_tick_free(&t);
 		return AGENT_RETRY_MS > next ? next : AGENT_RETRY_MS;
 	}
-	for (i = 0; i < t.nnewly_stale; i++)
+	/* A mass event names a few and counts the rest: the events carry every id. */
+	for (i = 0; i < t.nnewly_stale && i < AGENT_LOG_IDS; i++)
 		hc_log(HC_LOG_WARN, "instance %s went stale", t.newly_stale[i]);
-	for (i = 0; i < t.npruned; i++)
+	if (t.nnewly_stale > AGENT_LOG_IDS)
+		hc_log(HC_LOG_WARN, "... and %zu more went stale",
+		    t.nnewly_stale - AGENT_LOG_IDS);
+	for (i = 0; i < t.npruned && i < AGENT_LOG_IDS; i++)
 		hc_log(HC_LOG_INFO, "instance %s pruned", t.pruned[i]);
+	if (t.npruned > AGENT_LOG_IDS)
+		hc_log(HC_LOG_INFO, "... and %zu more pruned", t.npruned - AGENT_LOG_IDS);
 	if (t.entered_preservation)
 		hc_log(HC_LOG_WARN, "self-preservation on: %ld of %ld instances "
 		    "went stale at once; automatic pruning suspended",

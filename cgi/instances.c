@@ -28,12 +28,11 @@ instances_state(struct hc_ctx *ctx)
 	return ctx->state;
 }
 
-/* A Redis failure is the server's problem, never the client's: 503, logged once here. */
+/* A Redis failure is the server's problem, never the client's: 503, logged once here (the pipeline counts it). */
 static void
 instances_unavailable(struct hc_req *req, struct hc_ctx *ctx)
 {
 	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(instances_state(ctx)->reg));
-	hc_metrics_count(HC_METRIC_REDIS_ERRORS, 1);
 	hc_resp_problem(req, 503, "Retry-After: 1\r\n",
 	    "the instance registry (Redis) is unavailable");
 }

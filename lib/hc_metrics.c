@@ -15,84 +15,8 @@
 #include <unistd.h>
 
 #include "hc_log.h"
+#include "hc_metrics_seg.h"
 #include "hc_sys.h"
-
-/*
- * The segment is shared by processes that never trust each other's
- * progress: every field another process may write concurrently is a
- * lock-free atomic, and a slot's key is written once, before its state
- * word is published (release) and read only after it was seen (acquire).
- */
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "process-shared atomics must be lock-free");
-_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "process-shared atomics must be lock-free");
-_Static_assert((HC_METRICS_SERIES & (HC_METRICS_SERIES - 1)) == 0, "series capacity is a power of two");
-
-#define HC_SEG_MAGIC	"HCMETRIC"
-#define HC_SEG_VERSION	1u
-
-enum { HC_SLOT_FREE, HC_SLOT_CLAIMED, HC_SLOT_READY };
-enum { HC_KIND_COUNTER = 1, HC_KIND_HISTOGRAM = 2 };
-
-/* v[] of a histogram: one count per bucket, the +Inf overflow, the sum in ns. */
-#define HC_V_INF	HC_METRICS_NBUCKETS
-#define HC_V_SUM	(HC_METRICS_NBUCKETS + 1)
-#define HC_V_MAX	(HC_METRICS_NBUCKETS + 2)
-
-#define HC_METHODLEN	8
-
-struct hc_mseries {
-	_Atomic uint32_t state;
-	uint32_t	 hash;
-	uint16_t	 kind;
-	uint16_t	 status;
-	uint32_t	 pad;
-	char		 program[HC_METRICS_NAMELEN];
-	char		 method[HC_METHODLEN];
-	char		 route[HC_METRICS_ROUTELEN];
-	_Atomic uint64_t v[HC_V_MAX];
-};
-
-struct hc_mprog {
-	_Atomic uint32_t state;
-	uint32_t	 pad;
-	char		 name[HC_METRICS_NAMELEN];
-	_Atomic uint64_t ev[HC_METRIC_MAX];
-	_Atomic uint64_t accepted;
-	_Atomic uint64_t all_busy;	/* times a request found every worker busy */
-	_Atomic uint64_t slow;
-	_Atomic int64_t	 busy;		/* tallies for the all-busy test only */
-	_Atomic int64_t	 workers;
-	_Atomic uint64_t cpu_gone_us;	/* CPU time of processes that are gone */
-	_Atomic uint64_t cpu_shown_us;	/* highest total rendered: keeps it monotonic */
-};
-
-struct hc_mproc {
-	_Atomic uint32_t state;
-	uint32_t	 prog;
-	int32_t		 pid;
-	uint32_t	 worker;
-	double		 start_time;	/* tells a reused pid from the process */
-	_Atomic uint32_t busy;
-	uint32_t	 pad;
-	_Atomic uint64_t cpu_us;	/* last CPU reading seen */
-};
-
-struct hc_mhdr {
-	char		 magic[8];
-	uint32_t	 version;
-	uint32_t	 nseries, nprogs, nprocs, nbuckets, namelen, routelen;
-	uint32_t	 pad;
-	uint64_t	 size;
-	_Atomic uint64_t dropped;
-	_Atomic uint64_t nused;		/* series slots taken */
-};
-
-struct hc_seg {
-	struct hc_mhdr	 hdr;
-	struct hc_mprog	 progs[HC_METRICS_PROGRAMS];
-	struct hc_mproc	 procs[HC_METRICS_PROCS];
-	struct hc_mseries series[HC_METRICS_SERIES];
-};
 
 const double hc_metrics_buckets[HC_METRICS_NBUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
@@ -103,10 +27,6 @@ static const uint64_t hc_bucket_ns[HC_METRICS_NBUCKETS] = {
 	25000000ull, 50000000ull, 100000000ull, 250000000ull, 500000000ull,
 	1000000000ull, 2500000000ull, 5000000000ull, 10000000000ull
 };
-static const char *const hc_bucket_le[HC_METRICS_NBUCKETS] = {
-	"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
-	"0.25", "0.5", "1", "2.5", "5", "10"
-};
 
 /* Per process: set by hc_metrics_open/_config/_worker_start, never by handlers. */
 static struct hc_seg	*hc_seg;
@@ -114,6 +34,7 @@ static struct hc_mprog	*hc_prog;
 static struct hc_mproc	*hc_proc;	/* this process's slot, or NULL */
 static pid_t		 hc_proc_pid;	/* the pid hc_proc belongs to */
 static char		 hc_progname[HC_METRICS_NAMELEN];
+static uint32_t		 hc_proghash;	/* FNV-1a of hc_progname, the start of every key hash */
 static int		 hc_enabled = 1;
 static uint64_t		 hc_slow_ns = 1000000000ull;
 static long		 hc_slow_ms = 1000;
@@ -188,21 +109,34 @@ hc_series(uint16_t kind, const char *method, const char *route, int status)
 
 	hc_copy(mbuf, sizeof(mbuf), method);
 	hc_copy(rbuf, sizeof(rbuf), route);
-	h = hc_fnv(2166136261u, (const char *)&kind, sizeof(kind));
-	h = hc_fnv(h, hc_progname, sizeof(hc_progname));
-	h = hc_fnv(h, mbuf, sizeof(mbuf));
+	h = hc_fnv(hc_proghash, (const char *)&kind, sizeof(kind));
+	h = hc_fnv(h, mbuf, strlen(mbuf));
 	h = hc_fnv(h, rbuf, strlen(rbuf));
 	h = hc_fnv(h, (const char *)&code, sizeof(code));
+	/* FNV's low bits cluster: mix them before they pick the slot */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 
 	/*
 	 * Linear probing over slots that are never freed: two processes
 	 * creating the same key meet at the same first free slot, where the
-	 * CAS picks one and the other waits for its key.
+	 * CAS picks one and the other waits for its key.  A free slot also
+	 * proves the key is new.  Twice as many slots as series keep the
+	 * probe sequences short when the series are all taken.
 	 */
-	for (i = 0; i < HC_METRICS_SERIES; i++) {
-		s = &hc_seg->series[(h + i) & (HC_METRICS_SERIES - 1)];
+	for (i = 0; i < HC_METRICS_SLOTS; i++) {
+		s = &hc_seg->series[(h + i) & (HC_METRICS_SLOTS - 1)];
 		st = atomic_load_explicit(&s->state, memory_order_acquire);
 		if (st == HC_SLOT_FREE) {
+			if (atomic_fetch_add_explicit(&hc_seg->hdr.nused, 1,
+			    memory_order_relaxed) >= HC_METRICS_SERIES) {
+				atomic_fetch_sub_explicit(&hc_seg->hdr.nused, 1,
+				    memory_order_relaxed);
+				break;
+			}
 			exp = HC_SLOT_FREE;
 			if (atomic_compare_exchange_strong_explicit(&s->state,
 			    &exp, HC_SLOT_CLAIMED, memory_order_acq_rel,
@@ -215,10 +149,10 @@ hc_series(uint16_t kind, const char *method, const char *route, int status)
 				memcpy(s->route, rbuf, sizeof(s->route));
 				atomic_store_explicit(&s->state, HC_SLOT_READY,
 				    memory_order_release);
-				atomic_fetch_add_explicit(&hc_seg->hdr.nused, 1,
-				    memory_order_relaxed);
 				return s;
 			}
+			atomic_fetch_sub_explicit(&hc_seg->hdr.nused, 1,
+			    memory_order_relaxed);
 			st = exp;
 		}
 		if (st == HC_SLOT_CLAIMED)
@@ -312,12 +246,14 @@ hc_proc_claim(int worker)
 	return NULL;
 }
 
-/*
- * Frees a READY process slot, once, whoever calls: its last CPU reading
- * (cpu_us, or final_us when larger) moves to the program's total.
- */
-static void
-hc_proc_retire(struct hc_seg *seg, struct hc_mproc *q, uint64_t final_us)
+struct hc_seg *
+hc_metrics_seg(void)
+{
+	return hc_seg;
+}
+
+void
+hc_metrics_proc_retire(struct hc_seg *seg, struct hc_mproc *q, uint64_t final_us)
 {
 	struct hc_mprog *p;
 	uint32_t exp = HC_SLOT_READY;
@@ -352,6 +288,7 @@ hc_header_ok(const struct hc_mhdr *h)
 {
 	return memcmp(h->magic, HC_SEG_MAGIC, sizeof(h->magic)) == 0 &&
 	    h->version == HC_SEG_VERSION && h->nseries == HC_METRICS_SERIES &&
+	    h->nslots == HC_METRICS_SLOTS &&
 	    h->nprogs == HC_METRICS_PROGRAMS && h->nprocs == HC_METRICS_PROCS &&
 	    h->nbuckets == HC_METRICS_NBUCKETS &&
 	    h->namelen == HC_METRICS_NAMELEN &&
@@ -406,6 +343,7 @@ hc_map(const char *path, struct hc_seg **out, char *err, size_t errlen)
 		/* a new file is all zeros: every slot is already free */
 		seg->hdr.version = HC_SEG_VERSION;
 		seg->hdr.nseries = HC_METRICS_SERIES;
+		seg->hdr.nslots = HC_METRICS_SLOTS;
 		seg->hdr.nprogs = HC_METRICS_PROGRAMS;
 		seg->hdr.nprocs = HC_METRICS_PROCS;
 		seg->hdr.nbuckets = HC_METRICS_NBUCKETS;
@@ -458,6 +396,7 @@ hc_metrics_open(const char *path, const char *program, char *err, size_t errlen)
 		return -1;
 	hc_seg = seg;
 	hc_copy(hc_progname, sizeof(hc_progname), program);
+	hc_proghash = hc_fnv(2166136261u, hc_progname, strlen(hc_progname));
 	if ((hc_prog = hc_program_slot(seg, hc_progname)) == NULL) {
 		snprintf(err, errlen, "metrics: more than %d programs share %s",
 		    HC_METRICS_PROGRAMS, path);
@@ -502,7 +441,7 @@ hc_metrics_close(void)
 	if (hc_proc != NULL && hc_proc_pid == getpid()) {
 		if (hc_sys_proc(0, &pi) == 0)
 			cpu = (uint64_t)(pi.cpu_seconds * 1e6);
-		hc_proc_retire(hc_seg, hc_proc, cpu);
+		hc_metrics_proc_retire(hc_seg, hc_proc, cpu);
 	}
 	munmap(hc_seg, sizeof(*hc_seg));
 	hc_seg = NULL;
@@ -518,8 +457,8 @@ hc_metrics_worker_busy(int busy)
 {
 	int64_t	 n;
 
-	if (hc_seg == NULL || !hc_enabled || hc_proc == NULL ||
-	    hc_proc_pid != getpid())
+	/* hc_proc is this process's own: worker_start replaced the parent's */
+	if (hc_seg == NULL || !hc_enabled || hc_proc == NULL)
 		return;
 	if (busy) {
 		if (atomic_exchange_explicit(&hc_proc->busy, 1, memory_order_relaxed))
@@ -577,468 +516,4 @@ hc_metrics_count(enum hc_metric m, uint64_t n)
 	if (hc_seg == NULL || !hc_enabled || (unsigned)m >= HC_METRIC_MAX)
 		return;
 	atomic_fetch_add_explicit(&hc_prog->ev[m], n, memory_order_relaxed);
-}
-
-/* ------------------------------------------------------------------ rendering */
-
-struct hc_buf {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;
-};
-
-static int
-hc_grow(char **p, size_t *len, size_t *cap, size_t more)
-{
-	size_t	 ncap;
-	char	*np;
-
-	if (*len + more + 1 <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 4096;
-	while (ncap < *len + more + 1)
-		ncap *= 2;
-	if ((np = realloc(*p, ncap)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
-static void
-hc_put(struct hc_buf *b, const char *s, size_t n)
-{
-	if (b->oom || hc_grow(&b->p, &b->len, &b->cap, n) == -1) {
-		b->oom = 1;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-hc_puts(struct hc_buf *b, const char *s)
-{
-	hc_put(b, s, strlen(s));
-}
-
-static void
-hc_put_u64(struct hc_buf *b, uint64_t v)
-{
-	char	 tmp[24];
-	size_t	 i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	hc_put(b, tmp + i, sizeof(tmp) - i);
-}
-
-static void
-hc_put_i64(struct hc_buf *b, int64_t v)
-{
-	if (v < 0) {
-		hc_put(b, "-", 1);
-		hc_put_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else
-		hc_put_u64(b, (uint64_t)v);
-}
-
-/* A fixed-point amount (v / 10^digits) without a trailing zero. */
-static void
-hc_put_fixed(struct hc_buf *b, uint64_t v, unsigned digits)
-{
-	uint64_t scale = 1, frac;
-	char	 tmp[24];
-	unsigned i;
-	size_t	 n;
-
-	for (i = 0; i < digits; i++)
-		scale *= 10;
-	hc_put_u64(b, v / scale);
-	if ((frac = v % scale) == 0)
-		return;
-	for (i = digits; i > 0; i--) {
-		tmp[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	tmp[0] = '.';
-	n = digits + 1;
-	while (tmp[n - 1] == '0')
-		n--;
-	hc_put(b, tmp, n);
-}
-
-int
-hc_metrics_escape(char **buf, size_t *len, size_t *cap, const char *s,
-    int quote_too)
-{
-	const char *run = s;
-
-	for (; *s != '\0'; s++) {
-		const char *rep;
-
-		if (*s == '\\')
-			rep = "\\\\";
-		else if (*s == '\n')
-			rep = "\\n";
-		else if (*s == '"' && quote_too)
-			rep = "\\\"";
-		else
-			continue;
-		if (hc_grow(buf, len, cap, (size_t)(s - run) + 2) == -1)
-			return -1;
-		memcpy(*buf + *len, run, (size_t)(s - run));
-		*len += (size_t)(s - run);
-		memcpy(*buf + *len, rep, 2);
-		*len += 2;
-		run = s + 1;
-	}
-	if (hc_grow(buf, len, cap, (size_t)(s - run)) == -1)
-		return -1;
-	memcpy(*buf + *len, run, (size_t)(s - run));
-	*len += (size_t)(s - run);
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
-static void
-hc_put_label(struct hc_buf *b, const char *s)
-{
-	if (!b->oom && hc_metrics_escape(&b->p, &b->len, &b->cap, s, 1) == -1)
-		b->oom = 1;
-}
-
-static void
-hc_family(struct hc_buf *b, const char *name, const char *type, const char *help)
-{
-	hc_puts(b, "# HELP ");
-	hc_puts(b, name);
-	hc_puts(b, " ");
-	hc_puts(b, help);	/* constant texts: nothing to escape */
-	hc_puts(b, "\n# TYPE ");
-	hc_puts(b, name);
-	hc_puts(b, " ");
-	hc_puts(b, type);
-	hc_puts(b, "\n");
-}
-
-/* name{program="p"} */
-static void
-hc_prog_sample(struct hc_buf *b, const char *name, const char *prog)
-{
-	hc_puts(b, name);
-	hc_puts(b, "{program=\"");
-	hc_put_label(b, prog);
-	hc_puts(b, "\"} ");
-}
-
-struct hc_progview {
-	int		 used;
-	const char	*name;
-	uint64_t	 rss, cpu_us;
-	int64_t		 fds;
-	double		 start;
-	uint64_t	 busy, idle, procs;
-};
-
-/* Reads /proc for every registered process; retires the ones that are gone. */
-static void
-hc_sweep(struct hc_seg *seg, struct hc_progview *pv)
-{
-	struct hc_procinfo pi;
-	struct hc_mproc *q;
-	struct hc_progview *v;
-	uint64_t cpu, seen, shown;
-	size_t	 i;
-
-	for (i = 0; i < HC_METRICS_PROGRAMS; i++) {
-		v = &pv[i];
-		memset(v, 0, sizeof(*v));
-		if (atomic_load_explicit(&seg->progs[i].state,
-		    memory_order_acquire) != HC_SLOT_READY)
-			continue;
-		v->used = 1;
-		v->name = seg->progs[i].name;
-		/* read before the processes: a retirement in between shows late, never twice */
-		v->cpu_us = atomic_load_explicit(&seg->progs[i].cpu_gone_us,
-		    memory_order_acquire);
-	}
-	for (i = 0; i < HC_METRICS_PROCS; i++) {
-		q = &seg->procs[i];
-		if (atomic_load_explicit(&q->state, memory_order_acquire) !=
-		    HC_SLOT_READY || q->prog >= HC_METRICS_PROGRAMS ||
-		    !pv[q->prog].used)
-			continue;
-		if (hc_sys_proc((pid_t)q->pid, &pi) == -1 ||
-		    (q->start_time != 0 && (pi.start_time > q->start_time + 0.5 ||
-		    pi.start_time < q->start_time - 0.5))) {
-			hc_proc_retire(seg, q, 0);	/* gone, or its pid reused */
-			continue;
-		}
-		v = &pv[q->prog];
-		cpu = (uint64_t)(pi.cpu_seconds * 1e6);
-		seen = atomic_load_explicit(&q->cpu_us, memory_order_relaxed);
-		while (cpu > seen && !atomic_compare_exchange_weak_explicit(
-		    &q->cpu_us, &seen, cpu, memory_order_relaxed,
-		    memory_order_relaxed))
-			continue;
-		v->cpu_us += cpu > seen ? cpu : seen;
-		v->rss += pi.rss_bytes;
-		if (pi.open_fds > 0)
-			v->fds += pi.open_fds;
-		if (v->start == 0 || (pi.start_time > 0 && pi.start_time < v->start))
-			v->start = pi.start_time;
-		v->procs++;
-		if (q->worker) {
-			if (atomic_load_explicit(&q->busy, memory_order_relaxed))
-				v->busy++;
-			else
-				v->idle++;
-		}
-	}
-	/* a process that exits between two scrapes must not make the total dip */
-	for (i = 0; i < HC_METRICS_PROGRAMS; i++) {
-		if (!pv[i].used)
-			continue;
-		shown = atomic_load_explicit(&seg->progs[i].cpu_shown_us,
-		    memory_order_relaxed);
-		while (pv[i].cpu_us > shown &&
-		    !atomic_compare_exchange_weak_explicit(
-		    &seg->progs[i].cpu_shown_us, &shown, pv[i].cpu_us,
-		    memory_order_relaxed, memory_order_relaxed))
-			continue;
-		if (shown > pv[i].cpu_us)
-			pv[i].cpu_us = shown;
-	}
-}
-
-static void
-hc_render_requests(struct hc_buf *b, struct hc_seg *seg)
-{
-	struct hc_mseries *s;
-	char	 code[8];
-	size_t	 i;
-
-	hc_family(b, "http_requests_total", "counter",
-	    "HTTP requests answered, by program, method, route pattern and status.");
-	for (i = 0; i < HC_METRICS_SERIES && !b->oom; i++) {
-		s = &seg->series[i];
-		if (atomic_load_explicit(&s->state, memory_order_acquire) !=
-		    HC_SLOT_READY || s->kind != HC_KIND_COUNTER)
-			continue;
-		snprintf(code, sizeof(code), "%u", (unsigned)s->status);
-		hc_puts(b, "http_requests_total{program=\"");
-		hc_put_label(b, s->program);
-		hc_puts(b, "\",method=\"");
-		hc_put_label(b, s->method);
-		hc_puts(b, "\",route=\"");
-		hc_put_label(b, s->route);
-		hc_puts(b, "\",status=\"");
-		hc_puts(b, code);
-		hc_puts(b, "\"} ");
-		hc_put_u64(b, atomic_load_explicit(&s->v[0], memory_order_relaxed));
-		hc_puts(b, "\n");
-	}
-}
-
-static void
-hc_render_durations(struct hc_buf *b, struct hc_seg *seg)
-{
-	static const char name[] = "http_request_duration_seconds";
-	struct hc_mseries *s;
-	uint64_t v[HC_V_MAX], cum;
-	size_t	 i, k, lab0, lablen;
-	char	*labels;
-
-	hc_family(b, name, "histogram",
-	    "Time from accepting a request to its last byte, by program and route pattern.");
-	for (i = 0; i < HC_METRICS_SERIES && !b->oom; i++) {
-		s = &seg->series[i];
-		if (atomic_load_explicit(&s->state, memory_order_acquire) !=
-		    HC_SLOT_READY || s->kind != HC_KIND_HISTOGRAM)
-			continue;
-		/* one snapshot: +Inf and _count come from the same numbers */
-		for (k = 0; k < HC_V_MAX; k++)
-			v[k] = atomic_load_explicit(&s->v[k], memory_order_relaxed);
-		/* the escaped labels, written once and copied for each line */
-		lab0 = b->len;
-		hc_puts(b, "program=\"");
-		hc_put_label(b, s->program);
-		hc_puts(b, "\",route=\"");
-		hc_put_label(b, s->route);
-		hc_puts(b, "\"");
-		if (b->oom)
-			break;
-		lablen = b->len - lab0;
-		if ((labels = malloc(lablen)) == NULL) {
-			b->oom = 1;
-			break;
-		}
-		memcpy(labels, b->p + lab0, lablen);
-		b->len = lab0;
-		for (cum = 0, k = 0; k <= HC_METRICS_NBUCKETS; k++) {
-			cum += v[k];
-			hc_puts(b, name);
-			hc_puts(b, "_bucket{");
-			hc_put(b, labels, lablen);
-			hc_puts(b, ",le=\"");
-			hc_puts(b, k < HC_METRICS_NBUCKETS ? hc_bucket_le[k] : "+Inf");
-			hc_puts(b, "\"} ");
-			hc_put_u64(b, cum);
-			hc_puts(b, "\n");
-		}
-		hc_puts(b, name);
-		hc_puts(b, "_sum{");
-		hc_put(b, labels, lablen);
-		hc_puts(b, "} ");
-		hc_put_fixed(b, v[HC_V_SUM], 9);
-		hc_puts(b, "\n");
-		hc_puts(b, name);
-		hc_puts(b, "_count{");
-		hc_put(b, labels, lablen);
-		hc_puts(b, "} ");
-		hc_put_u64(b, cum);
-		hc_puts(b, "\n");
-		free(labels);
-	}
-}
-
-/* One family with a sample per program (every registered one, or only live ones). */
-enum hc_pfield {
-	HC_PF_EV, HC_PF_ACCEPTED, HC_PF_ALLBUSY, HC_PF_SLOW, HC_PF_BUSY,
-	HC_PF_IDLE, HC_PF_RSS, HC_PF_CPU, HC_PF_FDS, HC_PF_START
-};
-
-static void
-hc_render_per_program(struct hc_buf *b, struct hc_seg *seg,
-    const struct hc_progview *pv, const char *name, const char *type,
-    const char *help, enum hc_pfield f, int ev)
-{
-	const struct hc_mprog *p;
-	size_t	 i;
-
-	hc_family(b, name, type, help);
-	for (i = 0; i < HC_METRICS_PROGRAMS; i++) {
-		if (!pv[i].used)
-			continue;
-		p = &seg->progs[i];
-		if ((f == HC_PF_RSS || f == HC_PF_FDS || f == HC_PF_START) &&
-		    pv[i].procs == 0)
-			continue;	/* nothing of it runs */
-		hc_prog_sample(b, name, pv[i].name);
-		switch (f) {
-		case HC_PF_EV:
-			hc_put_u64(b, atomic_load_explicit(&p->ev[ev],
-			    memory_order_relaxed));
-			break;
-		case HC_PF_ACCEPTED:
-			hc_put_u64(b, atomic_load_explicit(&p->accepted,
-			    memory_order_relaxed));
-			break;
-		case HC_PF_ALLBUSY:
-			hc_put_u64(b, atomic_load_explicit(&p->all_busy,
-			    memory_order_relaxed));
-			break;
-		case HC_PF_SLOW:
-			hc_put_u64(b, atomic_load_explicit(&p->slow,
-			    memory_order_relaxed));
-			break;
-		case HC_PF_BUSY:
-			hc_put_u64(b, pv[i].busy);
-			break;
-		case HC_PF_IDLE:
-			hc_put_u64(b, pv[i].idle);
-			break;
-		case HC_PF_RSS:
-			hc_put_u64(b, pv[i].rss);
-			break;
-		case HC_PF_CPU:
-			hc_put_fixed(b, pv[i].cpu_us, 6);
-			break;
-		case HC_PF_FDS:
-			hc_put_i64(b, pv[i].fds);
-			break;
-		case HC_PF_START:
-			hc_put_fixed(b, (uint64_t)(pv[i].start * 100 + 0.5), 2);
-			break;
-		}
-		hc_puts(b, "\n");
-	}
-}
-
-char *
-hc_metrics_render(size_t *len)
-{
-	static const char *const evname[HC_METRIC_MAX] = {
-		"headcount_heartbeats_total",
-		"headcount_flag_changes_total",
-		"headcount_redis_errors_total",
-	};
-	static const char *const evhelp[HC_METRIC_MAX] = {
-		"Instance heartbeats registered or renewed.",
-		"Feature flag changes and deletions.",
-		"Redis commands that failed or found Redis unreachable.",
-	};
-	struct hc_progview pv[HC_METRICS_PROGRAMS];
-	struct hc_buf b = { NULL, 0, 0, 0 };
-	size_t	 e;
-
-	if (hc_seg == NULL)
-		return NULL;
-	hc_sweep(hc_seg, pv);
-	hc_render_requests(&b, hc_seg);
-	hc_render_durations(&b, hc_seg);
-	for (e = 0; e < HC_METRIC_MAX; e++)
-		hc_render_per_program(&b, hc_seg, pv, evname[e], "counter",
-		    evhelp[e], HC_PF_EV, (int)e);
-	hc_render_per_program(&b, hc_seg, pv, "headcount_requests_accepted_total",
-	    "counter", "Requests taken by a worker.", HC_PF_ACCEPTED, 0);
-	hc_render_per_program(&b, hc_seg, pv, "headcount_workers_busy", "gauge",
-	    "Workers handling a request now.", HC_PF_BUSY, 0);
-	hc_render_per_program(&b, hc_seg, pv, "headcount_workers_idle", "gauge",
-	    "Workers waiting for a request now.", HC_PF_IDLE, 0);
-	hc_render_per_program(&b, hc_seg, pv, "headcount_workers_all_busy_total",
-	    "counter", "Requests that found every worker of the program busy "
-	    "(php-fpm's max children reached).", HC_PF_ALLBUSY, 0);
-	hc_render_per_program(&b, hc_seg, pv, "headcount_slow_requests_total",
-	    "counter", "Requests slower than HEADCOUNT_SLOW_MS.", HC_PF_SLOW, 0);
-	hc_render_per_program(&b, hc_seg, pv, "process_resident_memory_bytes",
-	    "gauge", "Resident memory of the program's live processes, summed.",
-	    HC_PF_RSS, 0);
-	hc_render_per_program(&b, hc_seg, pv, "process_cpu_seconds_total",
-	    "counter", "User and system CPU time of the program's processes, "
-	    "including those that exited.", HC_PF_CPU, 0);
-	hc_render_per_program(&b, hc_seg, pv, "process_open_fds", "gauge",
-	    "Open file descriptors of the program's live processes, summed.",
-	    HC_PF_FDS, 0);
-	hc_render_per_program(&b, hc_seg, pv, "process_start_time_seconds",
-	    "gauge", "Start time of the program's oldest live process, in "
-	    "seconds since the epoch.", HC_PF_START, 0);
-	hc_family(&b, "headcount_metrics_dropped_total", "counter",
-	    "Requests not recorded because the metrics segment was full.");
-	hc_puts(&b, "headcount_metrics_dropped_total ");
-	hc_put_u64(&b, atomic_load_explicit(&hc_seg->hdr.dropped,
-	    memory_order_relaxed));
-	hc_puts(&b, "\n");
-	hc_family(&b, "headcount_metrics_series", "gauge",
-	    "Series slots in use in the metrics segment.");
-	hc_puts(&b, "headcount_metrics_series ");
-	hc_put_u64(&b, atomic_load_explicit(&hc_seg->hdr.nused,
-	    memory_order_relaxed));
-	hc_puts(&b, "\n");
-	hc_family(&b, "headcount_metrics_series_capacity", "gauge",
-	    "Series slots in the metrics segment.");
-	hc_puts(&b, "headcount_metrics_series_capacity ");
-	hc_put_u64(&b, HC_METRICS_SERIES);
-	hc_puts(&b, "\n");
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	if (len != NULL)
-		*len = b.len;
-	return b.p;
 }

@@ -13,14 +13,16 @@ struct hc_settings;
 /*
  * Redis layout, every key under HEADCOUNT_KEY_PREFIX (<p>, "headcount:"):
  *   <p>instances          ZSET  id -> last heartbeat, ms on the Redis clock
- *   <p>instance:data      HASH  id -> {"started_at":<ms>,"hostname":"..","meta":{..}}
+ *   <p>instance:data      HASH  id -> {"started_at":<ms>,"last":<ms>,
+ *                               "hostname":"..","meta":{..}} (last = the score)
  *   <p>instances:stale    SET   ids already announced stale (one event each)
  *   <p>self_preservation  STRING ms when self-preservation began (absent: off)
  *   <p>replicas:status    HASH  status, desired, active, mismatch_since (ms,
  *                               absent when none), updated_at (ms)
  * Channel (no prefix, per API.md): events:instances.
- * Every operation is one Lua script (EVALSHA, EVAL after NOSCRIPT): one
- * round trip, times from the Redis server's clock.
+ * Every write is one Lua script (EVALSHA, EVAL after NOSCRIPT): one round
+ * trip, times from the Redis server's clock.  The list is one pipelined
+ * MULTI/TIME/HGETALL/EXISTS/EXEC: one round trip too.
  */
 
 #define HC_INSTANCE_ID_MAX	128	/* bytes, per API.md */
@@ -92,7 +94,7 @@ struct hc_registry_list {
 };
 
 /*
- * Reads every instance with one script (one round trip, whatever N).
+ * Reads every instance in one round trip (a pipelined MULTI/EXEC), whatever N.
  * Returns HC_OK with out filled (free with hc_registry_list_free even on
  * failure), HC_ERR_NOMEM or HC_ERR_REDIS.
  */
@@ -103,10 +105,18 @@ enum hc_err hc_registry_list(struct hc_registry *reg,
 void	 hc_registry_list_free(struct hc_registry_list *l);
 
 /*
+ * The last heartbeat (ms) kept in a stored value of <p>instance:data, 0
+ * when it has none (hc_registry_json.c; used by hc_registry_list).
+ */
+long long hc_registry_data_last(const char *data, size_t len);
+
+/*
  * The API.md array of instance objects ({"instance_id","hostname",
  * "started_at","last_heartbeat","seconds_since_heartbeat","is_stale",
- * "meta"}) for l, built in one pass.  Returns a new array the caller
- * puts, or NULL without memory.
+ * "meta"}) for l, rendered in one pass.  Returns a new array the caller
+ * puts, or NULL without memory.  For speed it holds no element objects:
+ * its serialiser writes the rendered text (add it to a response object;
+ * walk l->v to inspect instances).  It does not refer to l afterwards.
  */
 json_object *hc_registry_list_json(const struct hc_registry_list *l);
 

@@ -25,13 +25,23 @@ if [ $((BENCH_KEEPALIVE * 2)) -ge "$BENCH_WORKERS" ]; then
 	exit 1
 fi
 
+# A second server without keep-conn, so both modes are measured in one nginx.
+NOKEEP_PORT=$("$top_builddir/tests/freeport")
 cat >"$HC_TMP/local-http-bench.conf" <<EOF
 upstream bench_bare_keep {
 	server unix:$HC_TMP/bare.sock;
 	keepalive $BENCH_KEEPALIVE;
 }
-upstream bench_bare {
-	server unix:$HC_TMP/bare.sock;
+server {
+	listen 127.0.0.1:$NOKEEP_PORT;
+	location /bare/ {
+		include fastcgi_params;
+		fastcgi_pass unix:$HC_TMP/bare.sock;
+	}
+	location /api/v1/health/ {
+		include fastcgi_params;
+		fastcgi_pass unix:$HC_TMP/health.sock;
+	}
 }
 EOF
 cat >"$HC_TMP/local-server-bench.conf" <<'EOF'
@@ -43,16 +53,6 @@ location /bare/ {
 	include fastcgi_params;
 	fastcgi_keep_conn on;
 	fastcgi_pass bench_bare_keep;
-}
-location /bare-nokeep/ {
-	include fastcgi_params;
-	fastcgi_pass bench_bare;
-}
-location = /health-nokeep {
-	include fastcgi_params;
-	fastcgi_param REQUEST_URI /api/v1/health/live;
-	fastcgi_keep_conn off;
-	fastcgi_pass headcount_health;
 }
 EOF
 
@@ -76,13 +76,13 @@ fi
 
 # bench NAME PATH: prints "NAME rps p50_ms p99_ms" and keeps them in R_<NAME>.
 bench() {
-	local name=$1 path=$2 out code
-	code=$(curl -s -o /dev/null -w '%{http_code}' "$HC_URL$path")
+	local name=$1 url=$2 out code
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
 	if [ "$code" != 200 ]; then
-		echo "bench: $path answers $code, skipped" >&2
+		echo "bench: $url answers $code, skipped" >&2
 		return 0
 	fi
-	out=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$HC_URL$path")
+	out=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$url")
 	printf '%s\n' "$out" >"$HC_TMP/wrk-$name.txt"
 	printf '%s\n' "$out" | awk -v name="$name" '
 		function ms(v) {
@@ -100,12 +100,13 @@ bench() {
 
 echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive $BENCH_KEEPALIVE"
 results=$(
-	bench nginx-200 /nginx-200
-	bench bare-keepconn /bare/
-	bench bare-nokeep /bare-nokeep/
+	nokeep=http://127.0.0.1:$NOKEEP_PORT
+	bench nginx-200 "$HC_URL/nginx-200"
+	bench bare-keepconn "$HC_URL/bare/"
+	bench bare-nokeep "$nokeep/bare/"
 	if [ "$have_health" = 1 ]; then
-		bench health-keepconn /api/v1/health/live
-		bench health-nokeep /health-nokeep
+		bench health-keepconn "$HC_URL/api/v1/health/live"
+		bench health-nokeep "$nokeep/api/v1/health/live"
 	fi
 )
 printf '%s\n' "$results"
@@ -121,4 +122,5 @@ printf '%s\n' "$results" | awk '
 		ratio("bare-keepconn", "nginx-200")
 		ratio("bare-nokeep", "nginx-200")
 		ratio("bare-keepconn", "bare-nokeep")
+		ratio("health-keepconn", "health-nokeep")
 	}'

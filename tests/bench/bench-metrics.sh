@@ -86,9 +86,9 @@ echo "requests counted by the on side: $counted"
 echo "# 2. render time"
 render() {	# render NCOUNTERS NHISTOGRAMS
 	local shm=$HC_TMP/render-$1-$2.shm t
-	"$fill" "$shm" "$1" "$2" 101 | awk -v c="$1" -v h="$2" '
-		$1 == "render_ms_median" { ms = $2 } $1 == "render_bytes" { b = $2 }
-		END { printf "in process:  %d counter + %d histogram series: median %.2f ms, %d bytes\n", c, h, ms, b }'
+	"$fill" "$shm" "$1" "$2" 101 1000000 | awk -v c="$1" -v h="$2" '
+		$1 == "render_ms_median" { ms = $2 } $1 == "render_bytes" { b = $2 } $1 == "record_ns" { r = $2 }
+		END { printf "in process:  %d counter + %d histogram series: median %.2f ms, %d bytes; recording one request (busy, request, idle) %.0f ns\n", c, h, ms, b, r }'
 	# the same segment behind nginx: a metrics program of its own
 	hc_stop_program metrics
 	HEADCOUNT_METRICS_SHM=$shm HEADCOUNT_ACCESS_LOG=off hc_start_program metrics

@@ -42,10 +42,12 @@ now_ms(void)
 }
 
 /*
- * metrics-fill PATH COUNTERS HISTOGRAMS [RENDERS]: records requests so
- * that program "bench" owns COUNTERS http_requests_total series over
- * HISTOGRAMS routes (each a histogram series), then renders RENDERS
- * times and prints the median render time and the text size.
+ * metrics-fill PATH COUNTERS HISTOGRAMS [RENDERS [RECORDS]]: records
+ * requests so that program "bench" owns COUNTERS http_requests_total
+ * series over HISTOGRAMS routes (each a histogram series), then renders
+ * RENDERS times and prints the median render time and the text size,
+ * then times RECORDS requests recorded as the process model does (busy,
+ * request, idle) on existing series and prints the cost of one.
  */
 int
 main(int argc, char **argv)
@@ -53,17 +55,18 @@ main(int argc, char **argv)
 	static const int codes[] = { 200, 201, 204, 400, 401, 403, 404, 409, 500, 503 };
 	char	 err[256], route[64];
 	double	*t, t0;
-	long	 nc, nh, nr, i;
+	long	 nc, nh, nr, nrec, i;
 	size_t	 len = 0;
 	char	*text;
 
-	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: metrics-fill PATH COUNTERS HISTOGRAMS [RENDERS]\n");
+	if (argc < 4 || argc > 6) {
+		fprintf(stderr, "usage: metrics-fill PATH COUNTERS HISTOGRAMS [RENDERS [RECORDS]]\n");
 		return 2;
 	}
 	nc = arg(argv[2], HC_METRICS_SERIES);
 	nh = arg(argv[3], HC_METRICS_SERIES);
-	nr = argc == 5 ? arg(argv[4], 100000) : 0;
+	nr = argc >= 5 ? arg(argv[4], 100000) : 0;
+	nrec = argc == 6 ? arg(argv[5], 100000000) : 0;
 	if (nh == 0 && nc > 0)
 		nh = 1;
 	if (hc_metrics_open(argv[1], "bench", err, sizeof(err)) == -1) {
@@ -88,6 +91,16 @@ main(int argc, char **argv)
 		qsort(t, (size_t)nr, sizeof(*t), cmp);
 		printf("render_ms_median %.3f\nrender_bytes %zu\n", t[nr / 2], len);
 		free(t);
+	}
+	if (nrec > 0) {
+		hc_metrics_worker_start();
+		t0 = now_ms();
+		for (i = 0; i < nrec; i++) {
+			hc_metrics_worker_busy(1);
+			hc_metrics_request("GET", "/api/v1/flags/{name}", 200, 0.0003);
+			hc_metrics_worker_busy(0);
+		}
+		printf("record_ns %.1f\n", (now_ms() - t0) * 1e6 / (double)nrec);
 	}
 	hc_metrics_close();
 	return 0;

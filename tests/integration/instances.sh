@@ -117,6 +117,9 @@ hc_like "$(grep -F '"instance_id":"web-1"' "$HC_TMP/events.out" | head -n1)" \
 hc_is "$(grep -c '"instance_id":"web-1"' "$HC_TMP/events.out")" 1 "no event on renewal"
 
 # ------------------------------------------------------------ list
+# Renew the others first: with TTL 2 a slow (sanitizer) build could see them stale.
+for id in "$id128" web-32 Web-3 web-2; do hb "$OWNER" "{\"instance_id\":\"$id\"}"; done
+hb "$OWNER" '{"instance_id":"web-1","hostname":"host-a","meta":{"zone":"lon1","n":3,"f":1.5,"big":12345678901234567,"ok":true}}'
 hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
 hc_is "$HC_STATUS" 200 "list -> 200"
 hc_is "$HC_CTYPE" application/json "list: application/json"

@@ -64,11 +64,11 @@ hc__result() {	# hc__result OK(0|1) DESC
 	fi
 }
 
-# hc_ok DESC CMD...: passes when CMD exits 0.
+# hc_ok DESC CMD...: passes when CMD exits 0 (its stdout goes to stderr, off the TAP stream).
 hc_ok() {
 	local desc=$1 rc=0
 	shift
-	"$@" || rc=$?
+	"$@" >&2 || rc=$?
 	if [ "$rc" = 0 ]; then
 		hc__result 0 "$desc"
 	else
@@ -105,8 +105,8 @@ hc_skip() {
 
 # hc_bail MSG: stop the whole test (tap-driver reports an error).
 hc_bail() {
+	hc__dump_logs	# first: tap-driver stops reading at "Bail out!"
 	printf 'Bail out! %s\n' "$*"
-	hc__dump_logs
 	exit 1
 }
 
@@ -131,6 +131,17 @@ hc__dump_logs() {
 }
 
 # ----------------------------------------------------------------- prerequisites
+# hc__skip_all REASON: the whole test skips: "1..0 # SKIP", exit 77 (by hand)
+# or 0 under make check's tap-driver, which would call 77 an error.
+hc__skip_all() {
+	printf '1..0 # SKIP %s\n' "$*"
+	HC_SKIPPED=1
+	if [ -n "${HC_TAP_DRIVER:-}" ]; then
+		exit 0
+	fi
+	exit 77
+}
+
 # hc_need CMD...: skip (exit 77) when a command is missing; in CI, fail.
 hc_need() {
 	local c
@@ -140,8 +151,7 @@ hc_need() {
 			printf 'Bail out! missing %s (CI must install it)\n' "$c"
 			exit 1
 		fi
-		printf '1..0 # SKIP missing %s\n' "$c"
-		exit 77
+		hc__skip_all "missing $c"
 	done
 }
 
@@ -154,8 +164,7 @@ hc_need_program() {
 			printf 'Bail out! cgi/headcount-%s not built\n' "$n"
 			exit 1
 		fi
-		printf '1..0 # SKIP cgi/headcount-%s not built\n' "$n"
-		exit 77
+		hc__skip_all "cgi/headcount-$n not built"
 	done
 }
 
@@ -238,7 +247,15 @@ hc_cleanup() {
 	fi
 	exit "$rc"
 }
+# set -e stops a test silently: say which top-level command failed, and where.
+hc__on_err() {	# STATUS LINE COMMAND
+	[ "$BASHPID" = "$HC_MAIN_PID" ] || return 0
+	hc__dump_logs
+	printf 'Bail out! line %s: "%s" failed with status %s (set -e)\n' "$2" "$3" "$1"
+}
+HC_MAIN_PID=$BASHPID
 trap hc_cleanup EXIT
+trap 'hc__on_err $? $LINENO "$BASH_COMMAND"' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -255,11 +272,15 @@ hc_start_redis() {
 	hc__track redis "$pid"
 	REDIS_URL=unix://$HC_TMP/redis.sock
 	export REDIS_URL
-	if ! hc_wait_until 10 hc__redis_pong; then
+	if ! hc_wait_until 10 hc__redis_pong "$pid"; then
 		hc_bail "redis-server did not answer PING within 10 s"
 	fi
+	kill -0 "$pid" 2>/dev/null || hc_bail "redis-server exited at start-up"
 }
-hc__redis_pong() {
+hc__redis_pong() {	# [PID]: PONG, or the server died (stop polling)
+	if [ -n "${1:-}" ] && ! kill -0 "$1" 2>/dev/null; then
+		return 0
+	fi
 	[ "$(redis-cli -s "$HC_TMP/redis.sock" ping 2>/dev/null)" = PONG ]
 }
 # hc_redis ARGS...: redis-cli against the private server.
@@ -378,6 +399,44 @@ hc__nginx_up() {
 }
 hc_stop_nginx() {
 	hc_stop nginx
+}
+
+# ----------------------------------------------------------------- Apache
+# hc_start_apache: Apache 2.4 with conf/apache on a free port; exports HC_URL, HC_PORT.
+hc_start_apache() {
+	local pid f mods=/usr/lib/apache2/modules www=$top_srcdir/www
+	local -a def=()
+	hc_need apache2 curl
+	[ -x "$top_builddir/tests/freeport" ] || hc_bail "tests/freeport is not built"
+	[ -f "$mods/mod_proxy_fcgi.so" ] || hc_bail "no $mods/mod_proxy_fcgi.so"
+	HC_PORT=$("$top_builddir/tests/freeport")
+	if [ "$(id -u)" = 0 ]; then
+		def=(-DHEADCOUNT_AS_ROOT)	# children drop to www-data
+		if [ -d "$www" ] && ! runuser -u www-data -- test -r "$www/." -a -x "$www/." 2>/dev/null; then
+			rm -rf "$HC_TMP/www"
+			cp -R "$www" "$HC_TMP/www"
+			chmod -R a+rX "$HC_TMP/www"
+			www=$HC_TMP/www
+		fi
+	fi
+	for f in apache-standalone:apache headcount:headcount-apache; do
+		sed -e "s|@PORT@|$HC_PORT|g" -e "s|@RUNDIR@|$HC_TMP|g" -e "s|@WWWDIR@|$www|g" \
+			-e "s|@APACHE_MODULES@|$mods|g" \
+			"$top_srcdir/conf/apache/${f%%:*}.conf.in" >"$HC_TMP/${f#*:}.conf"
+	done
+	apache2 -d "$HC_TMP" -f "$HC_TMP/apache.conf" -DFOREGROUND "${def[@]}" \
+		</dev/null >>"$HC_TMP/apache.log" 2>&1 &
+	pid=$!
+	hc__track apache "$pid"
+	HC_URL=http://127.0.0.1:$HC_PORT
+	export HC_URL HC_PORT
+	if ! hc_wait_until 10 hc__nginx_up "$pid"; then
+		hc_bail "apache2 did not answer on $HC_URL within 10 s"
+	fi
+	kill -0 "$pid" 2>/dev/null || hc_bail "apache2 exited at start-up"
+}
+hc_stop_apache() {
+	hc_stop apache
 }
 
 # ----------------------------------------------------------------- HTTP
