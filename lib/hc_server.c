@@ -228,18 +228,27 @@ hc_listen_inherited(void)
  * A worker: every signal stays blocked except while it waits in ppoll,
  * so a request in hand is never interrupted and a stop or a reopen is
  * seen between requests only.
+ *
+ * With fastcgi_keep_conn the web server parks idle connections on
+ * workers; libfcgi would then read only that connection and a new one
+ * could wait for minutes (the "keepalive x web server workers must stay
+ * below the FastCGI workers" rule).  So a worker waits on its kept
+ * connection and on the listening socket at once, accepts a waiting
+ * connection into a second request, and only then lets the idle kept
+ * one go: no configuration can make requests hang behind idle ones.
  */
 static void
 hc_worker(int lfd, const struct hc_server_cb *cb, const sigset_t *waitmask)
 {
-	FCGX_Request	 rq;
-	struct pollfd	 pfd;
-	int		 rc;
+	FCGX_Request	 rq[2];
+	struct pollfd	 pfd[2];
+	int		 cur = 0, use, kept, n, rc;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		_exit(0);
-	if (FCGX_InitRequest(&rq, lfd, 0) != 0) {
+	if (FCGX_InitRequest(&rq[0], lfd, 0) != 0 ||
+	    FCGX_InitRequest(&rq[1], lfd, 0) != 0) {
 		hc_log(HC_LOG_ERROR, "FCGX_InitRequest failed");
 		_exit(1);
 	}
@@ -251,24 +260,44 @@ hc_worker(int lfd, const struct hc_server_cb *cb, const sigset_t *waitmask)
 			if (cb->reopen != NULL)
 				cb->reopen(cb->ud);
 		}
-		/* a kept-alive web server connection, else the listening socket */
-		pfd.fd = rq.ipcFd >= 0 ? rq.ipcFd : lfd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		rc = ppoll(&pfd, 1, NULL, waitmask);
+		n = 0;
+		if ((kept = rq[cur].ipcFd) >= 0) {
+			pfd[n].fd = kept;
+			pfd[n].events = POLLIN;
+			pfd[n++].revents = 0;
+		}
+		pfd[n].fd = lfd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+		rc = ppoll(pfd, (nfds_t)n, NULL, waitmask);
 		if (rc == -1) {
 			if (errno != EINTR)
 				hc_log(HC_LOG_ERROR, "ppoll: %s", strerror(errno));
 			continue;
 		}
-		/* the listening socket is non-blocking: a lost race answers -EAGAIN */
-		if (FCGX_Accept_r(&rq) < 0)
+		if (kept >= 0 && pfd[0].revents != 0)
+			use = cur;	/* the next request (or EOF) on the kept connection */
+		else
+			use = kept >= 0 ? 1 - cur : cur;
+		/*
+		 * The listening socket is non-blocking: a race lost to another
+		 * worker answers -EAGAIN and the kept connection stays.
+		 */
+		if (FCGX_Accept_r(&rq[use]) < 0)
 			continue;
-		cb->request(&rq, cb->ud);
-		FCGX_Finish_r(&rq);
+		if (use != cur) {
+			/* idle, nothing unread: close it without libfcgi's lingering close */
+			close(rq[cur].ipcFd);
+			rq[cur].ipcFd = -1;
+			FCGX_Free(&rq[cur], 0);
+			cur = use;
+		}
+		cb->request(&rq[cur], cb->ud);
+		FCGX_Finish_r(&rq[cur]);
 	}
-	FCGX_Finish_r(&rq);
-	FCGX_Free(&rq, 1);
+	FCGX_Finish_r(&rq[cur]);
+	FCGX_Free(&rq[0], 1);
+	FCGX_Free(&rq[1], 1);
 	if (cb->worker_fini != NULL)
 		cb->worker_fini(cb->ud);
 	exit(0);

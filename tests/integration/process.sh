@@ -172,4 +172,26 @@ else
 	hc_skip "systemd socket activation" "systemd-socket-activate missing"
 fi
 
+# ------------------------------------------------------------ idle kept connections never pin a worker
+# nginx (2 worker processes, keepalive 1 each) may park two idle connections;
+# one FastCGI worker must still answer a burst of parallel new requests.
+rm -f "$sock"
+HC_WORKERS=1 hc_start_program health
+burst() {	# burst N: N parallel requests, all 200 within 5 s each
+	local i codes
+	codes=$(for i in $(seq "$1"); do
+		curl -s -m 5 -o /dev/null -w '%{http_code}\n' "$HC_URL/api/v1/health/live" &
+	done; wait)
+	[ "$(printf '%s\n' "$codes" | grep -c '^200$')" = "$1" ] ||
+		{ hc_diag "codes: $(printf '%s' "$codes" | tr '\n' ' ')"; return 1; }
+}
+hc_ok "one worker: a burst of 8 parallel requests succeeds" burst 8
+if command -v wrk >/dev/null 2>&1; then
+	wrk -t1 -c8 -d1s "$HC_URL/api/v1/health/live" >/dev/null 2>&1 || true
+fi
+hc_ok "one worker after a load that leaves kept connections parked: 8 more succeed" burst 8
+hc_ok "and again" burst 8
+hc_stop_program health
+hc_is "$HC_EXIT" 0 "one worker: SIGTERM exit 0"
+
 hc_done
