@@ -71,7 +71,7 @@ printf '%s\n' "$ref"
 hb=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency -s "$HC_TMP/heartbeat.lua" \
 	"$HC_URL" | wrk_summary "heartbeat (c$BENCH_CONNS)")
 printf '%s\n' "$hb"
-printf '%s\n%s\n' "$ref" "$hb" | awk '{ r[NR] = $(NF - 7) } END { if (r[1] > 0) printf "%-24s %.2f\n", "heartbeat / nginx-200", r[2] / r[1] }'
+printf '%s\n%s\n' "$ref" "$hb" | awk '{ r[NR] = $3 } END { if (r[1] > 0) printf "%-24s %.2f\n", "heartbeat / nginx-200", r[2] / r[1] }'
 echo "# registered after the run: $(hc_redis ZCARD headcount:instances) (ids cycled: $BENCH_IDS)"
 
 # ---------------------------------------------------------------- listing
