@@ -116,7 +116,7 @@ hc_app_request(void *fcgx, void *ud)
 	struct hc_access	 acc;
 	char			 allow[128], extra[160];
 	unsigned long		 nerr;
-	double			 t0 = hc_mono_ms();
+	double			 dur_ms;
 	int			 rc;
 
 	hc_metrics_worker_busy(1);
@@ -162,6 +162,7 @@ hc_app_request(void *fcgx, void *ud)
 		hc_resp_problem(&req, 500, NULL, "the handler gave no answer");
 	}
 done:
+	dur_ms = hc_mono_ms() - req.start_ms;
 	if (ctx->settings->access_log) {
 		memset(&acc, 0, sizeof(acc));
 		acc.request_id = req.request_id;
@@ -170,12 +171,11 @@ done:
 		acc.path = req.path;
 		acc.remote_addr = req.remote_addr;
 		acc.status = req.status;
-		acc.duration_ms = hc_mono_ms() - req.start_ms;
+		acc.duration_ms = dur_ms;
 		hc_log_access(&acc);
 	}
-	/* the one metrics record of this request (issue 4) */
-	hc_metrics_request(req.method, req.route, req.status,
-	    (hc_mono_ms() - t0) / 1e3);
+	/* the one metrics record of this request */
+	hc_metrics_request(req.method, req.route, req.status, dur_ms / 1e3);
 	if (ctx->redis != NULL &&
 	    (nerr = hc_redis_errors(ctx->redis)) != st->redis_errors) {
 		hc_metrics_count(HC_METRIC_REDIS_ERRORS, nerr - st->redis_errors);
