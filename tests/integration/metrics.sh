@@ -44,16 +44,16 @@ hc_like "$HC_CTYPE" '^text/plain; version=0\.0\.4' "content type of the text for
 hc_is "$(live_count)" 25 "25 live requests counted over all workers"
 hc_is "$(val 'http_requests_total{program="health",method="GET",route="unmatched",status="404"}')" 3 \
 	"unknown paths count under route=\"unmatched\""
-hc_is "$(val 'http_requests_total{program="health",method="POST",route="unmatched",status="405"}')" 1 \
-	"405 counted (no route matched method and path)"
+hc_is "$(val 'http_requests_total{program="health",method="POST",route="/api/v1/health/live",status="405"}')" 1 \
+	"405 counted under the pattern of the known path"
 if grep -q 'no-such' "$HC_TMP/metrics.txt"; then
 	hc_ok "raw paths never become labels" false
 else
 	hc_ok "raw paths never become labels" true
 fi
-hc_is "$(val 'http_request_duration_seconds_count{program="health",route="/api/v1/health/live"}')" 25 \
-	"histogram _count of live"
-hc_is "$(val 'http_request_duration_seconds_bucket{program="health",route="/api/v1/health/live",le="+Inf"}')" 25 \
+hc_is "$(val 'http_request_duration_seconds_count{program="health",route="/api/v1/health/live"}')" 26 \
+	"histogram _count of live (25 GETs and the 405)"
+hc_is "$(val 'http_request_duration_seconds_bucket{program="health",route="/api/v1/health/live",le="+Inf"}')" 26 \
 	"+Inf bucket equals _count"
 hc_like "$(val 'http_requests_total{program="metrics",method="GET",route="/metrics",status="200"}')" '^[1-9]' \
 	"the metrics program counts its own earlier scrapes"
