@@ -112,6 +112,21 @@ hc_bail() {
 
 # hc_done: the plan, then exit 1 if anything failed.
 hc_done() {
+	local e list="" reports
+	# Stop everything first, so what sanitizers report at exit is in the logs too.
+	for e in $HC_PIDS; do list="$e $list"; done	# reverse start order
+	for e in $list; do
+		hc__stop_pid "${e#*:}"
+	done
+	HC_PIDS=""
+	reports=$(grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+		"$HC_TMP"/*.log 2>/dev/null || true)
+	if [ -n "$reports" ]; then
+		hc__result 1 "no sanitizer report in any program log"
+		for e in $reports; do hc_diag "$e:"; hc_diag "$(grep -m 20 -A 12 -E 'ERROR: |runtime error:' "$e")"; done
+	else
+		hc__result 0 "no sanitizer report in any program log"
+	fi
 	printf '1..%d\n' "$HC_N"
 	if [ "$HC_FAILED" -gt 0 ]; then
 		hc_diag "$HC_FAILED of $HC_N failed"
