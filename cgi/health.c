@@ -242,7 +242,7 @@ static const struct hc_route health_routes[] = {
 };
 
 static const struct hc_app health_app = {
-	"health", health_routes, health_init, health_fini
+	"health", health_routes, health_init, health_fini, 0
 };
 
 int

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "hc_app.h"
@@ -264,19 +263,11 @@ static const struct hc_route routes[] = {
 };
 
 static const struct hc_app app = {
-	"instances", routes, instances_init, instances_fini
+	"instances", routes, instances_init, instances_fini, HC_APP_CURL
 };
 
 int
 main(int argc, char **argv)
 {
-	int	 rc;
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		fprintf(stderr, "headcount-instances: curl_global_init failed\n");
-		return 1;
-	}
-	rc = hc_app_main(argc, argv, &app);
-	curl_global_cleanup();
-	return rc;
+	return hc_app_main(argc, argv, &app);
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "hc_app.h"
@@ -321,20 +320,11 @@ static const struct hc_route monitoring_routes[] = {
 };
 
 static const struct hc_app monitoring_app = {
-	"monitoring", monitoring_routes, monitoring_init, monitoring_fini
+	"monitoring", monitoring_routes, monitoring_init, monitoring_fini, HC_APP_CURL
 };
 
 int
 main(int argc, char **argv)
 {
-	int	 rc;
-
-	/* Once, before the workers fork: libcurl's global state is not fork-safe to build later. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		fprintf(stderr, "headcount-monitoring: curl_global_init failed\n");
-		return 1;
-	}
-	rc = hc_app_main(argc, argv, &monitoring_app);
-	curl_global_cleanup();
-	return rc;
+	return hc_app_main(argc, argv, &monitoring_app);
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <fcgiapp.h>
 
 #include "hc_http.h"
@@ -326,6 +327,12 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 		fprintf(stderr, "headcount-%s: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
 		    app->name, settings.log_file, strerror(errno));
 
+	/* libcurl's global state is not safe to build after the fork */
+	if ((app->flags & HC_APP_CURL) && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "headcount-%s: curl_global_init failed\n", app->name);
+		hc_settings_free(&settings);
+		return 1;
+	}
 	/* before the fork: every worker inherits the mapping */
 	if (hc_metrics_open(settings.metrics_shm, app->name, err, sizeof(err)) == -1)
 		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
@@ -343,6 +350,8 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 	cb.ud = &st;
 	rc = hc_server_run(&so, &cb);
 	hc_metrics_close();
+	if (app->flags & HC_APP_CURL)
+		curl_global_cleanup();
 	hc_settings_free(&settings);
 	return rc;
 }

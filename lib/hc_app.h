@@ -25,7 +25,11 @@ struct hc_app {
 	int			(*worker_init)(struct hc_ctx *ctx);
 	/* Before a worker exits; NULL-safe on state. */
 	void			(*worker_fini)(struct hc_ctx *ctx);
+	unsigned		 flags;		/* HC_APP_* */
 };
+
+/* libcurl is set up once before the workers fork (programs that call providers). */
+#define HC_APP_CURL	0x01u
 
 /*
  * The whole main() of a program: parses the command line (--listen,
