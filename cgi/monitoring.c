@@ -149,34 +149,52 @@ out:
 	return rc;
 }
 
-static void
-monitoring_replicas(struct hc_req *req, struct hc_ctx *ctx)
-{
-	json_object	*o = NULL, *summary, *instances, *recs;
+/* One member of an answer object, for monitoring_answer. */
+struct monitoring_member {
+	const char	*key;
+	json_object	*val;
+};
 
-	if (monitoring_build(req, ctx, 0, 1, &summary, &instances, &recs) != 0)
-		return;
-	/* Each reference moves into o once added; until then it is ours to put. */
-	if ((o = json_object_new_object()) == NULL ||
-	    json_object_object_add(o, "summary", summary) != 0)
+/*
+ * Answers 200 with an object of the n members m; takes every m[i].val
+ * (put here, whatever happens) and answers 500 when short of memory.
+ */
+static void
+monitoring_answer(struct hc_req *req, struct monitoring_member *m, size_t n)
+{
+	json_object	*o;
+	size_t		 i;
+
+	/* Each value moves into o once added; until then it is ours to put. */
+	if ((o = json_object_new_object()) == NULL)
 		goto fail;
-	summary = NULL;
-	if (json_object_object_add(o, "instances", instances) != 0)
-		goto fail;
-	instances = NULL;
-	if (json_object_object_add(o, "recommendations", recs) != 0)
-		goto fail;
-	recs = NULL;
+	for (i = 0; i < n; i++) {
+		if (json_object_object_add(o, m[i].key, m[i].val) != 0)
+			goto fail;
+		m[i].val = NULL;
+	}
 	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
 		goto fail;
 	goto out;
 fail:
 	hc_resp_problem(req, 500, NULL, "out of memory");
 out:
-	json_object_put(summary);
-	json_object_put(instances);
-	json_object_put(recs);
+	for (i = 0; i < n; i++)
+		json_object_put(m[i].val);
 	json_object_put(o);
+}
+
+static void
+monitoring_replicas(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct monitoring_member m[3];
+
+	if (monitoring_build(req, ctx, 0, 1, &m[0].val, &m[1].val, &m[2].val) != 0)
+		return;
+	m[0].key = "summary";
+	m[1].key = "instances";
+	m[2].key = "recommendations";
+	monitoring_answer(req, m, 3);
 }
 
 static void
@@ -184,7 +202,8 @@ monitoring_refresh(struct hc_req *req, struct hc_ctx *ctx)
 {
 	struct monitoring_state	*st = ctx->state;
 	struct hc_registry_tick	 t;
-	json_object		*o = NULL, *pruned = NULL, *summary = NULL, *s;
+	struct monitoring_member m[2];
+	json_object		*pruned = NULL, *s;
 	size_t			 i;
 
 	memset(&t, 0, sizeof(t));
@@ -207,34 +226,35 @@ monitoring_refresh(struct hc_req *req, struct hc_ctx *ctx)
 			goto fail;
 		}
 	}
-	if (monitoring_build(req, ctx, HC_PROVIDER_FRESH, 0, &summary, NULL, NULL) != 0)
+	if (monitoring_build(req, ctx, HC_PROVIDER_FRESH, 0, &m[1].val, NULL, NULL) != 0)
 		goto out;
-	if ((o = json_object_new_object()) == NULL)
-		goto fail;
-	if (json_object_object_add(o, "pruned", pruned) != 0)
-		goto fail;
+	m[0].key = "pruned";
+	m[0].val = pruned;
 	pruned = NULL;
-	if (json_object_object_add(o, "summary", summary) != 0)
-		goto fail;
-	summary = NULL;
-	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
-		goto fail;
+	m[1].key = "summary";
+	monitoring_answer(req, m, 2);
 	goto out;
 fail:
 	hc_resp_problem(req, 500, NULL, "out of memory");
 out:
-	json_object_put(o);
 	json_object_put(pruned);
-	json_object_put(summary);
 	hc_registry_tick_free(&t);
 }
 
-/* Answers a DigitalOcean list, or the problem for why there is none. */
+/* The provider's DigitalOcean calls (deployments, metrics). */
+typedef json_object *(*monitoring_do_fn)(struct hc_provider *, struct hc_redis *,
+    int, enum hc_err *, char *, size_t);
+
+/* Answers a DigitalOcean list from fn, or the problem for why there is none. */
 static void
-monitoring_do_answer(struct hc_req *req, json_object *o, enum hc_err err,
-    const char *errstr)
+monitoring_do_answer(struct hc_req *req, struct hc_ctx *ctx, monitoring_do_fn fn)
 {
-	if (o != NULL) {
+	struct monitoring_state	*st = ctx->state;
+	enum hc_err		 err = HC_OK;
+	char			 errstr[256] = "";
+	json_object		*o;
+
+	if ((o = fn(st->prov, ctx->redis, 0, &err, errstr, sizeof(errstr))) != NULL) {
 		if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
 			hc_resp_problem(req, 500, NULL, "could not write the answer");
 		json_object_put(o);
@@ -258,25 +278,13 @@ monitoring_do_answer(struct hc_req *req, json_object *o, enum hc_err err,
 static void
 monitoring_deployments(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct monitoring_state	*st = ctx->state;
-	enum hc_err		 err = HC_OK;
-	char			 errstr[256] = "";
-	json_object		*o;
-
-	o = hc_provider_deployments(st->prov, ctx->redis, 0, &err, errstr, sizeof(errstr));
-	monitoring_do_answer(req, o, err, errstr);
+	monitoring_do_answer(req, ctx, hc_provider_deployments);
 }
 
 static void
 monitoring_metrics(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct monitoring_state	*st = ctx->state;
-	enum hc_err		 err = HC_OK;
-	char			 errstr[256] = "";
-	json_object		*o;
-
-	o = hc_provider_metrics(st->prov, ctx->redis, 0, &err, errstr, sizeof(errstr));
-	monitoring_do_answer(req, o, err, errstr);
+	monitoring_do_answer(req, ctx, hc_provider_metrics);
 }
 
 static int

@@ -265,6 +265,21 @@ hc_cache_lookup(struct hc_redis *r, const char *key, json_object **val,
 	return found;
 }
 
+/* hc_cache_lookup, where an entry of another type than want is a miss. */
+static int
+hc_cache_lookup_type(struct hc_redis *r, const char *key, json_type want,
+    json_object **val, enum hc_err *err, char *errstr, size_t errlen)
+{
+	if (!hc_cache_lookup(r, key, val, err, errstr, errlen))
+		return 0;
+	if (*val != NULL && !json_object_is_type(*val, want)) {
+		json_object_put(*val);
+		*val = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 /* prefix + "provider:" + rest, malloc'd. */
 static char *
 hc_key(const struct hc_settings *s, const char *fmt, ...)
@@ -561,13 +576,8 @@ hc_do_deployments(struct hc_provider *p, struct hc_redis *r, int flags,
 		return NULL;
 	}
 	if (!(flags & HC_PROVIDER_FRESH) &&
-	    hc_cache_lookup(r, key, &arr, err, errstr, errlen)) {
-		if (arr != NULL && !json_object_is_type(arr, json_type_array)) {
-			json_object_put(arr);
-			arr = NULL;
-		} else
-			goto out;
-	}
+	    hc_cache_lookup_type(r, key, json_type_array, &arr, err, errstr, errlen))
+		goto out;
 	if ((url = hc_url(p, s->do_api_url, "/v2/apps/", s->do_app_id,
 	    "/deployments?page=1&per_page=20")) == NULL) {
 		hc_fail(err, HC_ERR_NOMEM, errstr, errlen, "out of memory");
@@ -670,13 +680,8 @@ hc_provider_metrics(struct hc_provider *p, struct hc_redis *r, int flags,
 		return NULL;
 	}
 	if (!(flags & HC_PROVIDER_FRESH) &&
-	    hc_cache_lookup(r, key, &o, err, errstr, errlen)) {
-		if (o != NULL && !json_object_is_type(o, json_type_object)) {
-			json_object_put(o);
-			o = NULL;
-		} else
-			goto out;
-	}
+	    hc_cache_lookup_type(r, key, json_type_object, &o, err, errstr, errlen))
+		goto out;
 	if ((cpu = hc_do_series(p, "cpu_percentage", now, err, errstr, errlen)) == NULL ||
 	    (mem = hc_do_series(p, "memory_percentage", now, err, errstr, errlen)) == NULL) {
 		hc_cache_fail(r, key, *err, errstr);
@@ -684,21 +689,18 @@ hc_provider_metrics(struct hc_provider *p, struct hc_redis *r, int flags,
 	}
 	if ((o = json_object_new_object()) == NULL ||
 	    json_object_object_add(o, "source", json_object_new_string("digitalocean")) != 0 ||
-	    json_object_object_add(o, "cpu_percent", cpu) != 0) {
-		json_object_put(o);
-		o = NULL;
-		hc_fail(err, HC_ERR_NOMEM, errstr, errlen, "out of memory");
-		goto out;
-	}
+	    json_object_object_add(o, "cpu_percent", cpu) != 0)
+		goto nomem;
 	cpu = NULL;
-	if (json_object_object_add(o, "memory_percent", mem) != 0) {
-		json_object_put(o);
-		o = NULL;
-		hc_fail(err, HC_ERR_NOMEM, errstr, errlen, "out of memory");
-		goto out;
-	}
+	if (json_object_object_add(o, "memory_percent", mem) != 0)
+		goto nomem;
 	mem = NULL;
 	hc_cache_ok(r, key, o, HC_PROVIDER_TTL_METRICS);
+	goto out;
+nomem:
+	json_object_put(o);
+	o = NULL;
+	hc_fail(err, HC_ERR_NOMEM, errstr, errlen, "out of memory");
 out:
 	json_object_put(cpu);
 	json_object_put(mem);

@@ -16,104 +16,49 @@ Test control (no token needed, never counted):
   POST /_reset     counters to zero, state to the start-up state
 Usage: fake_do.py --port N [--token T] [--app-id ID] [--port-file F]
 """
-import argparse
-import copy
-import json
-import threading
+import os
+import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-INITIAL = {
-    "mode": "ok",
-    "slow_seconds": 5.0,
-    "services": [
-        {"name": "web", "instance_count": 2},
-        {"name": "api", "instance_count": 5},
-    ],
-    "workers": [],
-    # component -> [replicas_desired, replicas_ready]; absent: from the spec
-    "health": {},
-    "phase": "ACTIVE",
-    "phase_age": 600,
-    "deployment_id": "dep-0002",
-    "cpu": 12.5,
-    "memory": 40.25,
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakebase  # noqa: E402
+from fakebase import rfc3339  # noqa: E402
 
-LOCK = threading.Lock()
-STATE = copy.deepcopy(INITIAL)
-STATS = {"requests": 0, "paths": {}}
+NOT_FOUND = {"id": "not_found",
+             "message": "The resource you were accessing could not be found."}
 
 
-def rfc3339(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakebase.FakeHandler):
     server_version = "fake-do/1"
+    INITIAL = {
+        "mode": "ok",
+        "slow_seconds": 5.0,
+        "services": [
+            {"name": "web", "instance_count": 2},
+            {"name": "api", "instance_count": 5},
+        ],
+        "workers": [],
+        # component -> [replicas_desired, replicas_ready]; absent: from the spec
+        "health": {},
+        "phase": "ACTIVE",
+        "phase_age": 600,
+        "deployment_id": "dep-0002",
+        "cpu": 12.5,
+        "memory": 40.25,
+    }
 
-    def log_message(self, fmt, *args):  # quiet unless debugging
-        if self.server.verbose:
-            super().log_message(fmt, *args)
+    def error_body(self, code):
+        if code == 401:
+            return {"id": "unauthorized", "message": "Unable to authenticate you."}
+        return {"id": "server_error",
+                "message": "Server was unable to give you a response."}
 
-    def answer(self, status, obj):
-        body = (json.dumps(obj) + "\n").encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def read_body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
-
-    def do_POST(self):
-        path = urlsplit(self.path).path
-        raw = self.read_body()
-        if path == "/_control":
-            try:
-                change = json.loads(raw or b"{}")
-                if not isinstance(change, dict):
-                    raise ValueError("not an object")
-            except ValueError as e:
-                return self.answer(400, {"error": str(e)})
-            with LOCK:
-                STATE.update(change)
-                return self.answer(200, STATE)
-        if path == "/_reset":
-            with LOCK:
-                STATE.clear()
-                STATE.update(copy.deepcopy(INITIAL))
-                STATS["requests"] = 0
-                STATS["paths"] = {}
-            return self.answer(200, {"reset": True})
+    def post_unknown(self):
         return self.answer(404, {"id": "not_found", "message": "no such endpoint"})
 
-    def do_GET(self):
-        url = urlsplit(self.path)
+    def serve(self, url, st):
         path = url.path
-        if path == "/_stats":
-            with LOCK:
-                return self.answer(200, STATS)
-        with LOCK:
-            STATS["requests"] += 1
-            STATS["paths"][path] = STATS["paths"].get(path, 0) + 1
-            st = copy.deepcopy(STATE)
-        if self.headers.get("Authorization") != "Bearer " + self.server.token:
-            return self.answer(401, {"id": "unauthorized",
-                                     "message": "Unable to authenticate you."})
-        if st["mode"] == "slow":
-            time.sleep(float(st["slow_seconds"]))
-        if st["mode"] == "fail":
-            return self.answer(500, {"id": "server_error",
-                                     "message": "Server was unable to give you a response."})
-        if st["mode"] == "unauthorized":
-            return self.answer(401, {"id": "unauthorized",
-                                     "message": "Unable to authenticate you."})
         if st["mode"] == "garbage":
             body = b"<html><body>502 Bad Gateway</body></html>"
             self.send_response(200)
@@ -126,8 +71,7 @@ class Handler(BaseHTTPRequestHandler):
         app = self.server.app_id
         if parts[:2] == ["v2", "apps"] and len(parts) >= 3:
             if parts[2] != app:
-                return self.answer(404, {"id": "not_found",
-                                         "message": "The resource you were accessing could not be found."})
+                return self.answer(404, NOT_FOUND)
             if len(parts) == 3:
                 return self.answer(200, self.app(st))
             if len(parts) == 4 and parts[3] == "health":
@@ -146,8 +90,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, self.matrix(st["cpu"], start, end, q))
             if parts[4] == "memory_percentage":
                 return self.answer(200, self.matrix(st["memory"], start, end, q))
-        return self.answer(404, {"id": "not_found",
-                                 "message": "The resource you were accessing could not be found."})
+        return self.answer(404, NOT_FOUND)
 
     def app(self, st):
         now = time.time()
@@ -204,27 +147,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
-    ap.add_argument("--token", default="do-test-token")
-    ap.add_argument("--app-id", default="5ec1a7e5-0000-4000-8000-00000000a99b")
-    ap.add_argument("--verbose", action="store_true")
-    args = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    srv.daemon_threads = True
-    srv.token = args.token
-    srv.app_id = args.app_id
-    srv.verbose = args.verbose
-    if args.port_file:
-        with open(args.port_file + ".tmp", "w") as f:
-            f.write("%d\n" % srv.server_address[1])
-        import os
-        os.rename(args.port_file + ".tmp", args.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    def add_args(ap):
+        ap.add_argument("--app-id", default="5ec1a7e5-0000-4000-8000-00000000a99b")
+
+    def setup(srv, args):
+        srv.app_id = args.app_id
+
+    fakebase.main(Handler, __doc__, "do-test-token", add_args, setup)
 
 
 if __name__ == "__main__":
