@@ -290,6 +290,7 @@ test_processes(void)
 
 	tap_ok(hc_metrics_open(seg_path("b.shm"), "multi", err, sizeof(err)) == 0,
 	    "parent opens the segment");
+	fflush(stdout);	/* a child must not print our TAP lines again */
 	for (i = 0; i < 4; i++)
 		if ((pid[i] = fork()) == 0)
 			child_loop("multi", 5000, 0);
@@ -317,6 +318,7 @@ test_processes(void)
 	/* a worker killed mid-request: what it counted stays, it leaves the gauges */
 	if (pipe(ready) == -1)
 		return;
+	fflush(stdout);
 	if ((victim = fork()) == 0) {
 		close(ready[0]);
 		hc_metrics_worker_start();
@@ -345,6 +347,7 @@ test_processes(void)
 	/* an idle live worker, and a second program in the same segment */
 	if (pipe(ready) == -1)
 		return;
+	fflush(stdout);
 	if ((victim = fork()) == 0) {
 		close(ready[0]);
 		if (hc_metrics_open(seg_path("b.shm"), "other", err, sizeof(err)) == -1)
