@@ -230,28 +230,34 @@ hc_listen_inherited(void)
  * seen between requests only.
  *
  * With fastcgi_keep_conn the web server parks idle connections on
- * workers; libfcgi would then read only that connection and a new one
- * could wait for minutes (the "keepalive x web server workers must stay
- * below the FastCGI workers" rule).  So a worker waits on its kept
- * connection and on the listening socket at once, accepts a waiting
- * connection into a second request, and only then lets the idle kept
- * one go: no configuration can make requests hang behind idle ones.
+ * workers.  libfcgi alone would then read only the parked connection and
+ * a new one could wait for minutes (hence the usual rule "keepalive x web
+ * server workers must stay below the FastCGI workers").  Here a worker
+ * holds up to HC_CONN_MAX connections, waits on all of them and, while it
+ * has room, on the listening socket, and serves whichever speaks first.
+ * It never closes a connection the web server may be reusing: only the
+ * web server ends them.  So requests cannot hang behind idle connections
+ * unless more than HC_CONN_MAX x --workers of them are parked.
  */
+#define HC_CONN_MAX	16
+
 static void
 hc_worker(int lfd, const struct hc_server_cb *cb, const sigset_t *waitmask)
 {
-	FCGX_Request	 rq[2];
-	struct pollfd	 pfd[2];
-	int		 cur = 0, use, kept, n, rc;
+	FCGX_Request	 rq[HC_CONN_MAX];
+	struct pollfd	 pfd[HC_CONN_MAX + 1];
+	int		 slot[HC_CONN_MAX];
+	int		 i, k, n, freeslot, use, rc;
+	unsigned	 turn = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		_exit(0);
-	if (FCGX_InitRequest(&rq[0], lfd, 0) != 0 ||
-	    FCGX_InitRequest(&rq[1], lfd, 0) != 0) {
-		hc_log(HC_LOG_ERROR, "FCGX_InitRequest failed");
-		_exit(1);
-	}
+	for (i = 0; i < HC_CONN_MAX; i++)
+		if (FCGX_InitRequest(&rq[i], lfd, 0) != 0) {
+			hc_log(HC_LOG_ERROR, "FCGX_InitRequest failed");
+			_exit(1);
+		}
 	if (cb->worker_init != NULL && cb->worker_init(cb->ud) == -1)
 		_exit(1);
 	while (!hc_stop) {
@@ -261,43 +267,58 @@ hc_worker(int lfd, const struct hc_server_cb *cb, const sigset_t *waitmask)
 				cb->reopen(cb->ud);
 		}
 		n = 0;
-		if ((kept = rq[cur].ipcFd) >= 0) {
-			pfd[n].fd = kept;
+		freeslot = -1;
+		for (i = 0; i < HC_CONN_MAX; i++) {
+			if (rq[i].ipcFd < 0) {
+				if (freeslot == -1)
+					freeslot = i;
+				continue;
+			}
+			pfd[n].fd = rq[i].ipcFd;
 			pfd[n].events = POLLIN;
-			pfd[n++].revents = 0;
+			pfd[n].revents = 0;
+			slot[n++] = i;
 		}
-		pfd[n].fd = lfd;
+		/* new connections only while there is room for them */
+		pfd[n].fd = freeslot != -1 ? lfd : -1;
 		pfd[n].events = POLLIN;
-		pfd[n++].revents = 0;
-		rc = ppoll(pfd, (nfds_t)n, NULL, waitmask);
+		pfd[n].revents = 0;
+		rc = ppoll(pfd, (nfds_t)n + 1, NULL, waitmask);
 		if (rc == -1) {
 			if (errno != EINTR)
 				hc_log(HC_LOG_ERROR, "ppoll: %s", strerror(errno));
 			continue;
 		}
-		if (kept >= 0 && pfd[0].revents != 0)
-			use = cur;	/* the next request (or EOF) on the kept connection */
-		else
-			use = kept >= 0 ? 1 - cur : cur;
+		/* a request (or EOF) on a held connection, taken in turns; else a new one */
+		use = -1;
+		for (k = 0; k < n && use == -1; k++)
+			if (pfd[(turn + (unsigned)k) % (unsigned)n].revents != 0)
+				use = slot[(turn + (unsigned)k) % (unsigned)n];
+		turn++;
+		if (use == -1) {
+			if (pfd[n].revents == 0)
+				continue;
+			use = freeslot;
+		}
 		/*
-		 * The listening socket is non-blocking: a race lost to another
-		 * worker answers -EAGAIN and the kept connection stays.
+		 * At EOF libfcgi closes the connection and tries the listening
+		 * socket, which is non-blocking: a race lost to another worker
+		 * answers -EAGAIN.
 		 */
 		if (FCGX_Accept_r(&rq[use]) < 0)
 			continue;
-		if (use != cur) {
-			/* idle, nothing unread: close it without libfcgi's lingering close */
-			close(rq[cur].ipcFd);
-			rq[cur].ipcFd = -1;
-			FCGX_Free(&rq[cur], 0);
-			cur = use;
-		}
-		cb->request(&rq[cur], cb->ud);
-		FCGX_Finish_r(&rq[cur]);
+		cb->request(&rq[use], cb->ud);
+		FCGX_Finish_r(&rq[use]);
 	}
-	FCGX_Finish_r(&rq[cur]);
-	FCGX_Free(&rq[0], 1);
-	FCGX_Free(&rq[1], 1);
+	/* between requests every held connection is idle: close them plainly */
+	for (i = 0; i < HC_CONN_MAX; i++) {
+		FCGX_Finish_r(&rq[i]);
+		if (rq[i].ipcFd >= 0) {
+			close(rq[i].ipcFd);
+			rq[i].ipcFd = -1;
+		}
+		FCGX_Free(&rq[i], 0);
+	}
 	if (cb->worker_fini != NULL)
 		cb->worker_fini(cb->ud);
 	exit(0);
