@@ -98,6 +98,21 @@ hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx, unsigned mask)
 	return 0;
 }
 
+/*
+ * Reads what is left of the request body.  An answer given before the
+ * body was read (413, 401, 404...) leaves the rest on the connection, and
+ * libfcgi, finding body records where the next request should begin,
+ * closes it while nginx may be reusing it: a 502 for the next request.
+ */
+static void
+hc_drain_body(void *fcgx)
+{
+	char	 sink[4096];
+
+	while (hc_fcgx_read(fcgx, sink, sizeof(sink)) > 0)
+		continue;
+}
+
 static int
 hc_has_body(const struct hc_req *req)
 {
@@ -163,6 +178,8 @@ hc_app_request(void *fcgx, void *ud)
 		hc_resp_problem(&req, 500, NULL, "the handler gave no answer");
 	}
 done:
+	if (hc_has_body(&req))	/* GETs carry none: nothing to read */
+		hc_drain_body(fcgx);
 	dur_ms = hc_mono_ms() - req.start_ms;
 	if (ctx->settings->access_log) {
 		memset(&acc, 0, sizeof(acc));

@@ -306,8 +306,10 @@ hc_jwt_verify(const char *token, const char *secret, time_t now,
 		goto out;
 	memcpy(c.sub, s, n);
 	c.sub[n] = '\0';
+	/* the same for the role: "owner\u0000x" is no role */
 	if (!json_object_object_get_ex(pl, "role", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
+	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v) ||
 	    hc_role_parse(json_object_get_string(v), &c.role) == -1) {
 		reason = "unknown role";
 		goto out;

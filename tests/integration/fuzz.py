@@ -21,8 +21,9 @@ a request line or header over its 8 KiB buffers) never reach a location, so
 the /api/ error pages of conf/nginx cannot apply: they are checked to be 4xx
 only and counted apart.
 
-One line per unexpected answer ("UNEXPECTED ..."), then a summary line
-"fuzz: N requests, U unexpected, ...".  Exit status 0 when U is 0.
+One line per unexpected answer ("UNEXPECTED [kind] ..."), then a summary
+line "fuzz: N requests, U unexpected, ..." that counts them by kind.  Exit
+status 0 when nothing was unexpected.
 
 --ids-out FILE gets every instance id the server may legitimately have
 registered: the ids of well-formed heartbeats sent with an authorized token
@@ -83,13 +84,21 @@ UNKNOWN_PATHS = [
 ]
 
 # the kinds of unexpected answers, counted apart in the summary line
-CATEGORIES = ["5xx", "problem", "header", "json", "status", "noanswer", "nginx", "generator"]
+CATEGORIES = ["5xx", "problem", "conf413", "header", "json", "status", "noanswer", "nginx", "generator"]
+
+# nginx refuses a path with a broken %-escape or an encoded NUL while parsing
+BAD_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})|%00")
 
 STD_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 JUNK_METHODS = ["FOO", "PROPFIND", "MKCOL", "BREW", "M-SEARCH", "GET_", "POSTX",
                 "X" * 40, "PURGE", "LOCK", "SEARCH", "COPY", "MOVE", "LINK"]
 # nginx refuses these itself, before any location
 NGINX_METHODS = ["get", "Post", "G3T", "DE1ETE", "TRACE"]
+
+
+def path_is_prefix(path):
+    """Whether nginx has a location for path + "/" (it answers 301 to path)."""
+    return path in ("/api/v1/instances", "/api/v1/monitoring", "/api/v1/health")
 
 
 class Fuzz:
@@ -182,9 +191,10 @@ class Fuzz:
                           self.b64(os.urandom(0) + bytes(r.getrandbits(8) for _ in range(60)))])
             if not t.isascii():
                 t = t.encode("utf-8").decode("latin-1")
-        elif kind == "huge":
+        elif kind == "huge":   # valid, with a big extra claim (still under nginx's 8 KiB)
             t = self.jwt(hdr, p, raw_payload=json.dumps(
-                dict(p, pad="A" * r.choice([1000, 3000, 5500]))).encode())
+                dict(p, pad="A" * r.choice([1000, 3000, 5000]))).encode())
+            return "Bearer " + t, p["role"], p["sub"]
         elif kind == "noexp":
             del p["exp"]
             t = self.jwt(hdr, p)
@@ -290,7 +300,12 @@ class Fuzz:
             s = json.dumps({k: v for k, v in o.items() if k != "instance_id"})
             esc = "".join("\\u%04x" % ord(c) if r.random() < 0.5 else c for c in id_)
             b = ('{"instance_id":"%s"%s' % (esc, "," + s[1:] if len(s) > 2 else "}")).encode()
-        return b, ("valid" if len(b) <= BODY_MAX else "invalid")
+        if len(b) > BODY_MAX:
+            return b, "invalid"
+        # json-c keeps keys as C strings: a NUL in one may be refused (open)
+        if any("\u0000" in k for k in o.get("meta", {})):
+            return b, "open"
+        return b, "valid"
 
     def bad_body(self, id_):
         """A heartbeat body the contract refuses, or leaves open."""
@@ -342,7 +357,7 @@ class Fuzz:
             return good[:i] + b"\x00" + good[i:], "invalid"
         if k == 19:  # invalid UTF-8 inside a string
             bad = r.choice([b"\xff", b"\xc3\x28", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80",
-                            b"\x80", b"\xe2\x82"])
+                            b"\x80", b"\xe2\x82", b"\xf4\x90\x80\x80", b"\xe0\x80\xaf", b"\xc1\xbf"])
             where = r.choice(["hostname", "meta", "key"])
             if where == "hostname":
                 return b'{"instance_id":"' + id_.encode() + b'","hostname":"h' + bad + b'"}', "invalid"
@@ -458,6 +473,9 @@ class Fuzz:
     def trick(self, path):
         """A path variant nginx or the program may map anywhere under /api/v1/."""
         r = self.r
+        if path == "/metrics":   # variants nginx still routes to "location = /metrics"
+            return r.choice(["//metrics", "/%6detrics", "/./metrics", "/x/../metrics",
+                             "/%6D%65%74%72%69%63%73", "///metrics"])
         head, _, last = path.rpartition("/")
         t = r.randrange(14)
         if t == 0:
@@ -554,7 +572,9 @@ class Fuzz:
         if kind == "delete" and role == INSTANCE and r.random() < 0.5 and not use_known:
             id_ = sub
         clean = True
-        if kind == "delete":
+        if kind == "heartbeat" and method == "DELETE":
+            kind, meth_ok, id_ = "delete", "DELETE", "heartbeat"
+        if kind == "delete" and path != "/api/v1/instances/heartbeat":
             path, clean = self.delete_id_path(id_)
         # --- path tricks
         if r.random() < 0.12:
@@ -576,15 +596,14 @@ class Fuzz:
             body = b""
         # --- headers
         headers = []
+        dup_auth = False
         if auth is not None:
             headers.append(("Authorization", auth))
         if r.random() < 0.04 and auth is not None:   # a second Authorization header
             a2, role2, _ = self.token()
             if a2 is not None:
-                headers.append(("Authorization", a2))
-                clean = False
-                if role2 in AUTH_FLEET or role2 == "maybe":
-                    role = role2 if role not in AUTH_FLEET else role
+                headers.append(("Authorization", a2))    # nginx refuses it: 400
+                dup_auth = True
         if body is not None:
             ct = r.choice(["application/json"] * 5 + [
                 None, "text/plain", "application/x-www-form-urlencoded",
@@ -598,7 +617,7 @@ class Fuzz:
                  "%00", "{}", "a\"b"])))
         if r.random() < 0.05:
             headers.append(("Accept", r.choice(["text/csv", "*/*", "application/xml", "x" * 500])))
-        nginx_level = method in NGINX_METHODS
+        nginx_level = method in NGINX_METHODS or dup_auth or BAD_PCT.search(path)
         if r.random() < 0.005:
             headers.append(("X-Big", "h" * 9000))
             nginx_level = True
@@ -607,14 +626,17 @@ class Fuzz:
             headers = [h for h in headers if h[0] != "Authorization"]
             auth, role = None, None
             if r.random() < 0.5:
-                t, _, _ = self.token(r.choice([USER, ADMIN, "expired", "badsig", "alg_none"]))
-                headers.append(("Authorization", t))
+                auth, role, sub = self.token(r.choice([USER, ADMIN, "expired", "badsig",
+                                                       "alg_none"]))
+                headers.append(("Authorization", auth))
         if r.random() < 0.003:
             path = path + "/" + "p" * 9000
             nginx_level = True
             clean = False
 
         url = path + qs
+        if len(url) > 7000:   # over nginx's 8 KiB request line: 414
+            nginx_level = True
         desc = "%s %s [%s%s] body=%s" % (method, url[:160], role or ("bad" if auth else "none"),
                                          "" if auth is None or role else "",
                                          "none" if body is None else "%d:%s" % (len(body), verdict))
@@ -647,7 +669,8 @@ class Fuzz:
             self.bad("5xx", desc, "%d %s" % (status, data[:200]))
         if status >= 400:
             if ctype.split(";")[0].strip().lower() != "application/problem+json":
-                self.bad("problem", desc, "%d with Content-Type %r" % (status, ctype))
+                cat = "conf413" if status == 413 and kind == "metrics" else "problem"
+                self.bad(cat, desc, "%d with Content-Type %r" % (status, ctype))
             elif method != "HEAD":
                 try:
                     p = json.loads(data.decode("utf-8"))
@@ -673,6 +696,7 @@ class Fuzz:
         # ------------------------------------------------ the contract's exact answer
         if not clean:
             return
+        self.cur_path = path
         want = self.expected(kind, method, meth_ok, roles, auth, role, sub, id_, q_ok,
                              body, verdict)
         if want is None:
@@ -685,7 +709,8 @@ class Fuzz:
         if verdict == "nginx413":
             return {413}
         if kind == "unknown":
-            return {404}
+            # nginx redirects a location's prefix without its slash (a 3xx, no error)
+            return {301, 404} if path_is_prefix(self.cur_path) else {404}
         if kind == "history":
             return None   # not every build has it yet: universal checks only
         if method != meth_ok and not (method == "HEAD" and meth_ok == "GET"):
@@ -699,12 +724,18 @@ class Fuzz:
                 return {403}
         elif kind == "metrics" and auth is not None and role is None:
             # from an allowlisted address: a bad token may be ignored or refused
-            return {200, 401} if q_ok is not False else {200, 400, 401}
+            want = {200, 401}
+            if q_ok is False:
+                want.add(400)
+            if body is not None and len(body) > BODY_MAX:
+                want.add(413)
+            return want
+        blen = len(body) if body is not None else 0
         if kind == "delete" and role == INSTANCE and sub != id_:
-            return {403}
+            # the handler's own check: the pipeline's query and size checks come first
+            return {403} if q_ok is not False and blen <= BODY_MAX else {400, 403, 413}
         if q_ok is False:
             return {400}
-        blen = len(body) if body is not None else 0
         if blen > BODY_MAX:
             return {413}
         if kind == "heartbeat":

@@ -74,7 +74,14 @@ hc_is "$(kind status)" 0 "requests with a status fixed by the contract got it"
 hc_is "$(kind noanswer)" 0 "every request got an answer"
 hc_is "$(kind nginx)" 0 "requests nginx refuses while parsing get a 4xx"
 hc_is "$(kind generator)" 0 "fuzz.py never sent a known id in a body the server may accept"
+hc_is "$(kind conf413)" 0 "no HTML 413 page from nginx for /metrics"
 hc_is "$rc" 0 "fuzz.py exits 0"
+
+# nginx's own 413 for /metrics is problem+json too.
+head -c 1100000 /dev/zero >"$HC_TMP/1m"
+hc_req POST /metrics --data-binary "@$HC_TMP/1m"
+hc_is "$HC_STATUS" 413 "a 1.1 MB body to /metrics: nginx's 413"
+hc_is "$HC_CTYPE" application/problem+json "nginx's own 413 for /metrics is problem+json"
 
 # ------------------------------------------------------------ nothing crashed
 for p in $PROGRAMS; do
