@@ -178,7 +178,12 @@ main(void)
 	/* malformed JSON bodies */
 	{
 		static const char *bad[] = { "", "{", "{\"a\":1}x", "{'a':1}", "[1,]",
-		    "{\"a\":1}{\"b\":2}", "nul", NULL };
+		    "{\"a\":1}{\"b\":2}", "nul",
+		    "{\"a\":\"\xff\"}",			/* not UTF-8 */
+		    "{\"a\":\"\xc0\xaf\"}",		/* overlong */
+		    "{\"a\":\"\xed\xa0\x80\"}",		/* surrogate */
+		    "{\"a\\u0000b\":1}",			/* NUL in a key */
+		    NULL };
 		size_t i;
 
 		for (i = 0; bad[i] != NULL; i++) {
@@ -191,6 +196,25 @@ main(void)
 			err[0] = '\0';
 			o = hc_req_json(&req, err, sizeof(err));
 			tap_ok(o == NULL && err[0] != '\0', "malformed body \"%s\" refused (%s)", bad[i], err);
+			json_object_put(o);
+			hc_req_cleanup(&req);
+		}
+	}
+	/* what must still parse: NUL in a value, escaped backslash before u0000, 4-byte UTF-8 */
+	{
+		static const char *good[] = { "{\"a\":\"x\\u0000y\"}",
+		    "{\"a\\\\u0000\":1}", "{\"a\":\"\xf0\x9f\x98\x80 \xc3\xa9\"}", NULL };
+		size_t i;
+
+		for (i = 0; good[i] != NULL; i++) {
+			char	 len[32];
+			const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", len, NULL };
+
+			snprintf(len, sizeof(len), "%zu", strlen(good[i]));
+			setup(&req, &io, &m, env, good[i]);
+			hc_req_read_body(&req, HC_BODY_MAX);
+			o = hc_req_json(&req, err, sizeof(err));
+			tap_ok(o != NULL, "valid body %zu parses", i);
 			json_object_put(o);
 			hc_req_cleanup(&req);
 		}
