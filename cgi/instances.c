@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "hc_app.h"
+#include "hc_fleet.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
@@ -16,12 +17,7 @@
 #include "hc_registry.h"
 #include "hc_settings.h"
 
-struct instances_state {
-	struct hc_registry	*reg;
-	struct hc_provider	*prov;
-};
-
-static struct instances_state *
+static struct hc_fleet *
 instances_state(struct hc_ctx *ctx)
 {
 	return ctx->state;
@@ -167,11 +163,10 @@ instances_delete(struct hc_req *req, struct hc_ctx *ctx)
 static long
 instances_desired(struct hc_ctx *ctx)
 {
-	struct instances_state *st = instances_state(ctx);
+	struct hc_fleet *st = instances_state(ctx);
 	struct hc_desired d;
 
-	if (st->prov == NULL)
-		return ctx->settings->desired_replicas;
+	/* DESIRED_REPLICAS is answered without I/O; a remote source from its cache */
 	hc_provider_desired(st->prov, ctx->redis, 0, &d);
 	return d.desired;
 }
@@ -212,49 +207,6 @@ out:
 	hc_registry_list_free(&l);
 }
 
-static int
-instances_init(struct hc_ctx *ctx)
-{
-	struct instances_state *st;
-	char	 err[256];
-
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		hc_log(HC_LOG_ERROR, "instances: out of memory");
-		return -1;
-	}
-	ctx->state = st;
-	if ((st->reg = hc_registry_new(ctx->redis, ctx->settings)) == NULL) {
-		hc_log(HC_LOG_ERROR, "instances: out of memory");
-		return -1;
-	}
-	/* Only a remote source needs the provider; DESIRED_REPLICAS is read directly. */
-	switch (hc_provider_configured(ctx->settings)) {
-	case HC_SOURCE_DO:
-	case HC_SOURCE_K8S:
-		if ((st->prov = hc_provider_new(ctx->settings, err, sizeof(err))) == NULL) {
-			hc_log(HC_LOG_ERROR, "instances: provider: %s", err);
-			return -1;
-		}
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static void
-instances_fini(struct hc_ctx *ctx)
-{
-	struct instances_state *st = ctx->state;
-
-	if (st == NULL)
-		return;
-	hc_provider_free(st->prov);
-	hc_registry_free(st->reg);
-	free(st);
-	ctx->state = NULL;
-}
-
 static const struct hc_route routes[] = {
 	{ "POST", "/api/v1/instances/heartbeat", HC_AUTH_FLEET, instances_heartbeat },
 	{ "DELETE", "/api/v1/instances/{id}", HC_AUTH_FLEET, instances_delete },
@@ -263,7 +215,7 @@ static const struct hc_route routes[] = {
 };
 
 static const struct hc_app app = {
-	"instances", routes, instances_init, instances_fini, HC_APP_CURL
+	"instances", routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
 };
 
 int

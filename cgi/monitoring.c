@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "hc_app.h"
+#include "hc_fleet.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
@@ -17,11 +18,6 @@
 #include "hc_registry.h"
 #include "hc_replicas.h"
 #include "hc_settings.h"
-
-struct monitoring_state {
-	struct hc_registry	*reg;
-	struct hc_provider	*prov;
-};
 
 /* The ids of the stale instances of l, malloc'd (free with monitoring_ids_free). */
 struct monitoring_ids {
@@ -66,7 +62,7 @@ monitoring_stale_ids(const struct hc_registry_list *l, struct monitoring_ids *id
 
 /* A Redis failure is the server's problem: 503, logged here (the pipeline counts it). */
 static void
-monitoring_unavailable(struct hc_req *req, struct monitoring_state *st)
+monitoring_unavailable(struct hc_req *req, struct hc_fleet *st)
 {
 	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(st->reg));
 	hc_resp_problem(req, 503, "Retry-After: 1\r\n",
@@ -84,7 +80,7 @@ monitoring_build(struct hc_req *req, struct hc_ctx *ctx, int flags,
     int want_full, json_object **summary, json_object **instances,
     json_object **recs)
 {
-	struct monitoring_state	*st = ctx->state;
+	struct hc_fleet	*st = ctx->state;
 	struct hc_registry_list	 l;
 	struct hc_replica_status rs;
 	struct hc_desired	 d;
@@ -200,7 +196,7 @@ monitoring_replicas(struct hc_req *req, struct hc_ctx *ctx)
 static void
 monitoring_refresh(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct monitoring_state	*st = ctx->state;
+	struct hc_fleet	*st = ctx->state;
 	struct hc_registry_tick	 t;
 	struct monitoring_member m[2];
 	json_object		*pruned = NULL, *s;
@@ -249,7 +245,7 @@ typedef json_object *(*monitoring_do_fn)(struct hc_provider *, struct hc_redis *
 static void
 monitoring_do_answer(struct hc_req *req, struct hc_ctx *ctx, monitoring_do_fn fn)
 {
-	struct monitoring_state	*st = ctx->state;
+	struct hc_fleet	*st = ctx->state;
 	enum hc_err		 err = HC_OK;
 	char			 errstr[256] = "";
 	json_object		*o;
@@ -287,38 +283,6 @@ monitoring_metrics(struct hc_req *req, struct hc_ctx *ctx)
 	monitoring_do_answer(req, ctx, hc_provider_metrics);
 }
 
-static int
-monitoring_init(struct hc_ctx *ctx)
-{
-	struct monitoring_state	*st;
-	char			 err[256];
-
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		hc_log(HC_LOG_ERROR, "monitoring: out of memory");
-		return -1;
-	}
-	ctx->state = st;
-	if ((st->reg = hc_registry_new(ctx->redis, ctx->settings)) == NULL ||
-	    (st->prov = hc_provider_new(ctx->settings, err, sizeof(err))) == NULL) {
-		hc_log(HC_LOG_ERROR, "monitoring: out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static void
-monitoring_fini(struct hc_ctx *ctx)
-{
-	struct monitoring_state *st = ctx->state;
-
-	if (st == NULL)
-		return;
-	hc_provider_free(st->prov);
-	hc_registry_free(st->reg);
-	free(st);
-	ctx->state = NULL;
-}
-
 static const struct hc_route monitoring_routes[] = {
 	{ "GET", "/api/v1/monitoring/replicas", HC_AUTH_USER, monitoring_replicas },
 	{ "POST", "/api/v1/monitoring/replicas/refresh", HC_AUTH_OWNER, monitoring_refresh },
@@ -328,7 +292,7 @@ static const struct hc_route monitoring_routes[] = {
 };
 
 static const struct hc_app monitoring_app = {
-	"monitoring", monitoring_routes, monitoring_init, monitoring_fini, HC_APP_CURL
+	"monitoring", monitoring_routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
 };
 
 int
