@@ -33,22 +33,6 @@ hc_start_nginx
 OWNER=$(hc_token owner bench)
 USER=$(hc_token user bench)
 
-# wrk_summary NAME: reads wrk --latency output, prints one line.
-wrk_summary() {
-	awk -v name="$1" '
-		function ms(v) {
-			if (v ~ /us$/) return v * 0.001
-			if (v ~ /ms$/) return v + 0
-			if (v ~ /s$/) return v * 1000
-			return v + 0
-		}
-		$1 == "50%" { p50 = ms($2) }
-		$1 == "99%" { p99 = ms($2) }
-		$1 == "Requests/sec:" { rps = $2 }
-		/Non-2xx|Socket errors/ { err = err " [" $0 "]" }
-		END { printf "%-24s %9.0f req/s  p50 %8.2f ms  p99 %8.2f ms%s\n", name, rps, p50, p99, err }'
-}
-
 # ---------------------------------------------------------------- heartbeats
 cat >"$HC_TMP/heartbeat.lua" <<EOF
 -- POSTs heartbeats for BENCH_IDS distinct ids, each connection its own sequence.
@@ -66,10 +50,10 @@ end
 EOF
 
 echo "# wrk -t1 -d${BENCH_SECONDS}s --latency; nginx 2 workers; instances --workers $BENCH_WORKERS"
-ref=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$HC_URL/nginx-200" | wrk_summary "nginx-200 (c$BENCH_CONNS)")
+ref=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$HC_URL/nginx-200" | hc_wrk_summary "nginx-200 (c$BENCH_CONNS)")
 printf '%s\n' "$ref"
 hb=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency -s "$HC_TMP/heartbeat.lua" \
-	"$HC_URL" | wrk_summary "heartbeat (c$BENCH_CONNS)")
+	"$HC_URL" | hc_wrk_summary "heartbeat (c$BENCH_CONNS)")
 printf '%s\n' "$hb"
 printf '%s\n%s\n' "$ref" "$hb" | awk '{ r[NR] = $3 } END { if (r[1] > 0) printf "%-24s %.2f\n", "heartbeat / nginx-200", r[2] / r[1] }'
 echo "# registered after the run: $(hc_redis ZCARD headcount:instances) (ids cycled: $BENCH_IDS)"
@@ -107,10 +91,10 @@ for n in 100 1000 10000; do
 	got=$(hc_json '.registered_instances | length')
 	bytes=${#HC_BODY}
 	out=$(wrk -t1 -c1 -d"${BENCH_SECONDS}s" --latency -H "Authorization: Bearer $USER" \
-		"$HC_URL/api/v1/health/instances" | wrk_summary "list $n (c1)")
+		"$HC_URL/api/v1/health/instances" | hc_wrk_summary "list $n (c1)")
 	printf '%s  [%s listed, %s bytes]\n' "$out" "$got" "$bytes"
 	out=$(wrk -t1 -c4 -d"${BENCH_SECONDS}s" --latency -H "Authorization: Bearer $USER" \
-		"$HC_URL/api/v1/health/instances" | wrk_summary "list $n (c4)")
+		"$HC_URL/api/v1/health/instances" | hc_wrk_summary "list $n (c4)")
 	printf '%s\n' "$out"
 done
 

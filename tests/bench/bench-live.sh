@@ -84,18 +84,7 @@ bench() {
 	fi
 	out=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$url")
 	printf '%s\n' "$out" >"$HC_TMP/wrk-$name.txt"
-	printf '%s\n' "$out" | awk -v name="$name" '
-		function ms(v) {
-			if (v ~ /us$/) return v * 0.001
-			if (v ~ /ms$/) return v + 0
-			if (v ~ /s$/) return v * 1000
-			return v + 0
-		}
-		$1 == "50%" { p50 = ms($2) }
-		$1 == "99%" { p99 = ms($2) }
-		$1 == "Requests/sec:" { rps = $2 }
-		/Non-2xx|Socket errors/ { err = err " [" $0 "]" }
-		END { printf "%-16s %10.0f req/s  p50 %7.2f ms  p99 %7.2f ms%s\n", name, rps, p50, p99, err }'
+	printf '%s\n' "$out" | hc_wrk_summary "$name"
 }
 
 echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive $BENCH_KEEPALIVE"

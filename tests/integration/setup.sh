@@ -555,3 +555,19 @@ hc_fake_reset() {
 hc_fake_requests() {
 	curl -fsk --max-time 5 "$1/_stats" | jq -r .requests
 }
+
+# hc_wrk_summary NAME: reads wrk --latency output on stdin, prints one line (benchmarks).
+hc_wrk_summary() {
+	awk -v name="$1" '
+		function ms(v) {
+			if (v ~ /us$/) return v * 0.001
+			if (v ~ /ms$/) return v + 0
+			if (v ~ /s$/) return v * 1000
+			return v + 0
+		}
+		$1 == "50%" { p50 = ms($2) }
+		$1 == "99%" { p99 = ms($2) }
+		$1 == "Requests/sec:" { rps = $2 }
+		/Non-2xx|Socket errors/ { err = err " [" $0 "]" }
+		END { printf "%-24s %9.0f req/s  p50 %8.2f ms  p99 %8.2f ms%s\n", name, rps, p50, p99, err }'
+}
