@@ -48,7 +48,7 @@ struct agent {
 struct agent_task {
 	const char	*name;
 	double		 (*run)(struct agent *a);
-	double		 next;		/* hc_mono_ms() when due */
+	double		 next;		/* hc_time_mono_ms() when due */
 };
 
 static double	agent_heartbeat(struct agent *a);
@@ -294,20 +294,20 @@ agent_loop(struct agent *a, const sigset_t *sigs, int once)
 	int		 sig;
 
 	for (t = agent_tasks; t->name != NULL; t++)
-		t->next = hc_mono_ms();
+		t->next = hc_time_mono_ms();
 	for (;;) {
-		now = hc_mono_ms();
+		now = hc_time_mono_ms();
 		next = now + 3600e3;
 		for (t = agent_tasks; t->name != NULL; t++) {
 			if (t->next <= now) {
-				t->next = hc_mono_ms() + t->run(a);
+				t->next = hc_time_mono_ms() + t->run(a);
 			}
 			if (t->next < next)
 				next = t->next;
 		}
 		if (once)
 			return 0;
-		now = hc_mono_ms();
+		now = hc_time_mono_ms();
 		if (next < now)
 			next = now;
 		ts.tv_sec = (time_t)((next - now) / 1000.0);

@@ -26,7 +26,7 @@
 
 struct health_state {
 	struct hc_cpu_sample	 cpu;
-	double			 cpu_at;	/* hc_mono_ms() of cpu */
+	double			 cpu_at;	/* hc_time_mono_ms() of cpu */
 };
 
 static json_object *
@@ -62,7 +62,7 @@ health_sqlite(struct hc_ctx *ctx, json_object *checks)
 {
 	const char	*dir = ctx->settings->data_dir;
 	char		 path[4096], err[4608] = "";
-	double		 t0 = hc_mono_ms();
+	double		 t0 = hc_time_mono_ms();
 	struct stat	 st;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*stmt = NULL;
@@ -89,7 +89,7 @@ health_sqlite(struct hc_ctx *ctx, json_object *checks)
 		ok = 1;
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
-	json_object_object_add(checks, "sqlite", health_check(ok, hc_mono_ms() - t0, err));
+	json_object_object_add(checks, "sqlite", health_check(ok, hc_time_mono_ms() - t0, err));
 	return ok;
 }
 
@@ -100,7 +100,7 @@ health_live(struct hc_req *req, struct hc_ctx *ctx)
 
 	(void)ctx;
 	json_object_object_add(o, "status", json_object_new_string("alive"));
-	hc_resp_json(req, 200, o);
+	hc_http_resp_json(req, 200, o);
 	json_object_put(o);
 }
 
@@ -114,7 +114,7 @@ health_ready(struct hc_req *req, struct hc_ctx *ctx)
 	ok &= health_sqlite(ctx, checks);
 	json_object_object_add(o, "status", json_object_new_string(ok ? "ready" : "not_ready"));
 	json_object_object_add(o, "checks", checks);
-	hc_resp_json(req, ok ? 200 : 503, o);
+	hc_http_resp_json(req, ok ? 200 : 503, o);
 	json_object_put(o);
 }
 
@@ -160,7 +160,7 @@ health_system(struct health_state *hs)
 	size_t			 i;
 
 	/* CPU use is measured since the last report, over at least HC_CPU_WINDOW_MS. */
-	t = hc_mono_ms();
+	t = hc_time_mono_ms();
 	if ((wait = hs->cpu_at + HC_CPU_WINDOW_MS - t) > 0) {
 		struct timespec ts = { 0, (long)(wait * 1e6) };
 
@@ -170,7 +170,7 @@ health_system(struct health_state *hs)
 		json_object_object_add(o, "cpu_percent", hc_json_double(
 		    hc_sys_cpu_percent(&hs->cpu, &now), 1));
 		hs->cpu = now;
-		hs->cpu_at = hc_mono_ms();
+		hs->cpu_at = hc_time_mono_ms();
 	} else
 		json_object_object_add(o, "cpu_percent", NULL);
 	if (hc_sys_loadavg(la) == 0) {
@@ -210,7 +210,7 @@ health_detailed(struct hc_req *req, struct hc_ctx *ctx)
 	json_object_object_add(o, "instance", health_instance(ctx));
 	json_object_object_add(o, "system", health_system(ctx->state));
 	json_object_object_add(o, "checks", checks);
-	hc_resp_json(req, 200, o);
+	hc_http_resp_json(req, 200, o);
 	json_object_put(o);
 }
 
@@ -222,7 +222,7 @@ health_init(struct hc_ctx *ctx)
 	if ((hs = calloc(1, sizeof(*hs))) == NULL)
 		return -1;
 	if (hc_sys_cpu_sample(&hs->cpu) == 0)
-		hs->cpu_at = hc_mono_ms();
+		hs->cpu_at = hc_time_mono_ms();
 	ctx->state = hs;
 	return 0;
 }

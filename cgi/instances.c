@@ -28,7 +28,7 @@ static void
 instances_unavailable(struct hc_req *req, struct hc_ctx *ctx)
 {
 	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(instances_state(ctx)->reg));
-	hc_resp_problem(req, 503, "Retry-After: 1\r\n",
+	hc_http_resp_problem(req, 503, "Retry-After: 1\r\n",
 	    "the instance registry (Redis) is unavailable");
 }
 
@@ -96,12 +96,12 @@ instances_heartbeat(struct hc_req *req, struct hc_ctx *ctx)
 	char		 why[256];
 	int		 registered = 0;
 
-	if ((body = hc_req_json(req, why, sizeof(why))) == NULL) {
-		hc_resp_problem(req, 400, NULL, "malformed JSON: %s", why);
+	if ((body = hc_http_req_json(req, why, sizeof(why))) == NULL) {
+		hc_http_resp_problem(req, 400, NULL, "malformed JSON: %s", why);
 		return;
 	}
 	if (instances_parse(body, &id, &hostname, &meta, why, sizeof(why)) == -1) {
-		hc_resp_problem(req, 400, NULL, "%s", why);
+		hc_http_resp_problem(req, 400, NULL, "%s", why);
 		goto out;
 	}
 	switch (hc_registry_heartbeat(instances_state(ctx)->reg, id, hostname,
@@ -109,10 +109,10 @@ instances_heartbeat(struct hc_req *req, struct hc_ctx *ctx)
 	case HC_OK:
 		break;
 	case HC_ERR_INVALID:
-		hc_resp_problem(req, 400, NULL, "invalid heartbeat");
+		hc_http_resp_problem(req, 400, NULL, "invalid heartbeat");
 		goto out;
 	case HC_ERR_NOMEM:
-		hc_resp_problem(req, 500, NULL, "out of memory");
+		hc_http_resp_problem(req, 500, NULL, "out of memory");
 		goto out;
 	default:
 		instances_unavailable(req, ctx);
@@ -125,9 +125,9 @@ instances_heartbeat(struct hc_req *req, struct hc_ctx *ctx)
 	    json_object_object_add(o, "ttl_seconds", json_object_new_int64(s->ttl)) ||
 	    json_object_object_add(o, "heartbeat_interval_seconds",
 	    json_object_new_int64(s->ttl / 3 > 1 ? s->ttl / 3 : 1)) ||
-	    hc_resp_json(req, 200, o) == -1) {
+	    hc_http_resp_json(req, 200, o) == -1) {
 		if (!req->headers_sent)
-			hc_resp_problem(req, 500, NULL, "out of memory");
+			hc_http_resp_problem(req, 500, NULL, "out of memory");
 	}
 out:
 	json_object_put(o);
@@ -141,16 +141,16 @@ instances_delete(struct hc_req *req, struct hc_ctx *ctx)
 
 	/* An instance token speaks for itself only (API.md, Auth). */
 	if (req->claims.role == HC_ROLE_INSTANCE && strcmp(req->claims.sub, id) != 0) {
-		hc_resp_problem(req, 403, NULL, "an instance token may deregister "
+		hc_http_resp_problem(req, 403, NULL, "an instance token may deregister "
 		    "only its own id (\"%.128s\")", req->claims.sub);
 		return;
 	}
 	switch (hc_registry_remove(instances_state(ctx)->reg, id)) {
 	case HC_OK:
-		hc_resp_empty(req, 204, NULL);
+		hc_http_resp_empty(req, 204, NULL);
 		break;
 	case HC_ERR_NOTFOUND:
-		hc_resp_problem(req, 404, NULL, "no registered instance \"%.128s\"",
+		hc_http_resp_problem(req, 404, NULL, "no registered instance \"%.128s\"",
 		    hc_registry_id_valid(id) ? id : "(invalid id)");
 		break;
 	default:
@@ -197,11 +197,11 @@ instances_list(struct hc_req *req, struct hc_ctx *ctx)
 		json_object_put(a);
 		goto fail;
 	}
-	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
-		hc_resp_problem(req, 500, NULL, "could not write the answer");
+	if (hc_http_resp_json(req, 200, o) == -1 && !req->headers_sent)
+		hc_http_resp_problem(req, 500, NULL, "could not write the answer");
 	goto out;
 fail:
-	hc_resp_problem(req, 500, NULL, "out of memory");
+	hc_http_resp_problem(req, 500, NULL, "out of memory");
 out:
 	json_object_put(o);
 	hc_registry_list_free(&l);

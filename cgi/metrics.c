@@ -226,7 +226,7 @@ metrics_get(struct hc_req *req, struct hc_ctx *ctx)
 	}
 	fleet_read(ctx, &f);
 	if ((text = hc_metrics_render(&len)) == NULL) {
-		hc_resp_problem(req, 503, NULL, "the metrics segment is not "
+		hc_http_resp_problem(req, 503, NULL, "the metrics segment is not "
 		    "available (HEADCOUNT_METRICS_SHM, see the program's log)");
 		return;
 	}
@@ -234,10 +234,10 @@ metrics_get(struct hc_req *req, struct hc_ctx *ctx)
 	if (fleet_render(&f, &text, &len, &cap) != 0 ||
 	    limits_render(&text, &len, &cap) != 0) {
 		free(text);
-		hc_resp_problem(req, 500, NULL, "out of memory");
+		hc_http_resp_problem(req, 500, NULL, "out of memory");
 		return;
 	}
-	hc_resp_text(req, 200, METRICS_CTYPE, text, len);
+	hc_http_resp_text(req, 200, METRICS_CTYPE, text, len);
 	free(text);
 }
 

@@ -65,7 +65,7 @@ static void
 monitoring_unavailable(struct hc_req *req, struct hc_fleet *st)
 {
 	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(st->reg));
-	hc_resp_problem(req, 503, "Retry-After: 1\r\n",
+	hc_http_resp_problem(req, 503, "Retry-After: 1\r\n",
 	    "the instance registry (Redis) is unavailable");
 }
 
@@ -102,7 +102,7 @@ monitoring_build(struct hc_req *req, struct hc_ctx *ctx, int flags,
 	hc_provider_desired(st->prov, ctx->redis, flags | HC_PROVIDER_ROLLOUT, &d);
 	if (d.failed)
 		hc_log(HC_LOG_WARN, "desired count: %s (using %s)", d.error,
-		    hc_source_name(d.source));
+		    hc_provider_source_name(d.source));
 	if (hc_registry_status_update(st->reg, d.desired, (long)l.active, &rs) != HC_OK) {
 		monitoring_unavailable(req, st);
 		rc = 503;
@@ -132,7 +132,7 @@ monitoring_build(struct hc_req *req, struct hc_ctx *ctx, int flags,
 	rc = 0;
 	goto out;
 nomem:
-	hc_resp_problem(req, 500, NULL, "out of memory");
+	hc_http_resp_problem(req, 500, NULL, "out of memory");
 	json_object_put(*summary);
 	*summary = NULL;
 	if (instances != NULL) {
@@ -169,11 +169,11 @@ monitoring_answer(struct hc_req *req, struct monitoring_member *m, size_t n)
 			goto fail;
 		m[i].val = NULL;
 	}
-	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
+	if (hc_http_resp_json(req, 200, o) == -1 && !req->headers_sent)
 		goto fail;
 	goto out;
 fail:
-	hc_resp_problem(req, 500, NULL, "out of memory");
+	hc_http_resp_problem(req, 500, NULL, "out of memory");
 out:
 	for (i = 0; i < n; i++)
 		json_object_put(m[i].val);
@@ -231,7 +231,7 @@ monitoring_refresh(struct hc_req *req, struct hc_ctx *ctx)
 	monitoring_answer(req, m, 2);
 	goto out;
 fail:
-	hc_resp_problem(req, 500, NULL, "out of memory");
+	hc_http_resp_problem(req, 500, NULL, "out of memory");
 out:
 	json_object_put(pruned);
 	hc_registry_tick_free(&t);
@@ -251,22 +251,22 @@ monitoring_do_answer(struct hc_req *req, struct hc_ctx *ctx, monitoring_do_fn fn
 	json_object		*o;
 
 	if ((o = fn(st->prov, ctx->redis, 0, &err, errstr, sizeof(errstr))) != NULL) {
-		if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
-			hc_resp_problem(req, 500, NULL, "could not write the answer");
+		if (hc_http_resp_json(req, 200, o) == -1 && !req->headers_sent)
+			hc_http_resp_problem(req, 500, NULL, "could not write the answer");
 		json_object_put(o);
 		return;
 	}
 	switch (err) {
 	case HC_ERR_INVALID:
-		hc_resp_problem(req, 503, NULL, "%s", errstr);
+		hc_http_resp_problem(req, 503, NULL, "%s", errstr);
 		break;
 	case HC_ERR_NOMEM:
-		hc_resp_problem(req, 500, NULL, "out of memory");
+		hc_http_resp_problem(req, 500, NULL, "out of memory");
 		break;
 	default:
 		/* Unreachable, refusing or answering nonsense: a bad gateway. */
 		hc_log(HC_LOG_WARN, "%s", errstr);
-		hc_resp_problem(req, 502, NULL, "%s", errstr);
+		hc_http_resp_problem(req, 502, NULL, "%s", errstr);
 		break;
 	}
 }

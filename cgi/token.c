@@ -113,13 +113,13 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
-	if (hc_role_parse(role, &bit) == -1) {
+	if (hc_jwt_role_parse(role, &bit) == -1) {
 		fprintf(stderr, "%s: --role: unknown role \"%s\" (user, admin, owner or instance)\n",
 		    prog, role);
 		return 2;
 	}
 	if (sub == NULL)
-		sub = hc_role_name(bit);
+		sub = hc_jwt_role_name(bit);
 	if (*sub == '\0' || strlen(sub) > SUB_MAX) {
 		fprintf(stderr, "%s: --sub: must be 1 to %d bytes\n", prog, SUB_MAX);
 		return 2;

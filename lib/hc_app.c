@@ -74,11 +74,11 @@ hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx, unsigned mask)
 	char		 why[128];
 
 	if (h == NULL || *h == '\0') {
-		hc_resp_problem(req, 401, bearer, "a bearer token is required");
+		hc_http_resp_problem(req, 401, bearer, "a bearer token is required");
 		return 401;
 	}
 	if (strncasecmp(h, "Bearer ", 7) != 0) {
-		hc_resp_problem(req, 401, invalid,
+		hc_http_resp_problem(req, 401, invalid,
 		    "the Authorization header must be \"Bearer <token>\"");
 		return 401;
 	}
@@ -86,12 +86,12 @@ hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx, unsigned mask)
 		continue;
 	if (hc_jwt_verify(tok, ctx->settings->jwt_secret, time(NULL),
 	    &req->claims, why, sizeof(why)) == -1) {
-		hc_resp_problem(req, 401, invalid, "invalid token: %s", why);
+		hc_http_resp_problem(req, 401, invalid, "invalid token: %s", why);
 		return 401;
 	}
 	if ((req->claims.role & mask) == 0) {
-		hc_resp_problem(req, 403, NULL, "role \"%s\" may not do this",
-		    hc_role_name(req->claims.role));
+		hc_http_resp_problem(req, 403, NULL, "role \"%s\" may not do this",
+		    hc_jwt_role_name(req->claims.role));
 		return 403;
 	}
 	req->authed = 1;
@@ -136,8 +136,8 @@ hc_app_request(void *fcgx, void *ud)
 	int			 rc;
 
 	hc_metrics_worker_busy(1);
-	if (hc_req_init(&req, &io) == -1) {
-		hc_resp_problem(&req, 500, NULL, "out of memory");
+	if (hc_http_req_init(&req, &io) == -1) {
+		hc_http_resp_problem(&req, 500, NULL, "out of memory");
 		goto done;
 	}
 	switch (hc_route_match(st->app->routes, req.method, req.path, &route,
@@ -147,11 +147,11 @@ hc_app_request(void *fcgx, void *ud)
 	case HC_MATCH_METHOD:
 		req.route = route->pattern;
 		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-		hc_resp_problem(&req, 405, extra, "method %s is not allowed here; allowed: %s",
+		hc_http_resp_problem(&req, 405, extra, "method %s is not allowed here; allowed: %s",
 		    req.method, allow);
 		goto done;
 	default:
-		hc_resp_problem(&req, 404, NULL, "no resource at %s", req.path);
+		hc_http_resp_problem(&req, 404, NULL, "no resource at %s", req.path);
 		goto done;
 	}
 	req.route = route->pattern;
@@ -159,28 +159,28 @@ hc_app_request(void *fcgx, void *ud)
 	    hc_app_authorize(&req, ctx, route->auth) != 0)
 		goto done;
 	if (!req.query_ok) {
-		hc_resp_problem(&req, 400, NULL, "malformed query string");
+		hc_http_resp_problem(&req, 400, NULL, "malformed query string");
 		goto done;
 	}
-	if (hc_has_body(&req) && (rc = hc_req_read_body(&req, HC_BODY_MAX)) != 0) {
+	if (hc_has_body(&req) && (rc = hc_http_req_read_body(&req, HC_BODY_MAX)) != 0) {
 		if (rc == 413)
-			hc_resp_problem(&req, 413, NULL,
+			hc_http_resp_problem(&req, 413, NULL,
 			    "request body is larger than %d bytes", HC_BODY_MAX);
 		else if (rc == 400)
-			hc_resp_problem(&req, 400, NULL, "request body ended early");
+			hc_http_resp_problem(&req, 400, NULL, "request body ended early");
 		else
-			hc_resp_problem(&req, 500, NULL, "could not read the request body");
+			hc_http_resp_problem(&req, 500, NULL, "could not read the request body");
 		goto done;
 	}
 	route->fn(&req, ctx);
 	if (!req.headers_sent) {
 		hc_log(HC_LOG_ERROR, "handler for %s %s gave no answer", req.method, route->pattern);
-		hc_resp_problem(&req, 500, NULL, "the handler gave no answer");
+		hc_http_resp_problem(&req, 500, NULL, "the handler gave no answer");
 	}
 done:
 	if (hc_has_body(&req))	/* GETs carry none: nothing to read */
 		hc_drain_body(fcgx);
-	dur_ms = hc_mono_ms() - req.start_ms;
+	dur_ms = hc_time_mono_ms() - req.start_ms;
 	if (ctx->settings->access_log) {
 		memset(&acc, 0, sizeof(acc));
 		acc.request_id = req.request_id;
@@ -200,7 +200,7 @@ done:
 		st->redis_errors = nerr;
 	}
 	hc_metrics_worker_busy(0);
-	hc_req_cleanup(&req);
+	hc_http_req_cleanup(&req);
 }
 
 static int

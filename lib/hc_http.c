@@ -42,7 +42,7 @@ hc_http_reason(int status)
 }
 
 const char *
-hc_req_env(const struct hc_req *req, const char *name)
+hc_http_req_env(const struct hc_req *req, const char *name)
 {
 	return req->io->getenv(req->io->ctx, name);
 }
@@ -52,7 +52,7 @@ static void
 hc_req_id(struct hc_req *req)
 {
 	static unsigned long long seq;
-	const char *v = hc_req_env(req, "HTTP_X_REQUEST_ID");
+	const char *v = hc_http_req_env(req, "HTTP_X_REQUEST_ID");
 	size_t	 i, n;
 
 	if (v != NULL && (n = strlen(v)) > 0 && n < sizeof(req->request_id)) {
@@ -66,11 +66,11 @@ hc_req_id(struct hc_req *req)
 		}
 	}
 	snprintf(req->request_id, sizeof(req->request_id), "%x-%llx-%llx",
-	    (unsigned)getpid(), (unsigned long long)(hc_wall() * 1000.0), ++seq);
+	    (unsigned)getpid(), (unsigned long long)(hc_time_wall() * 1000.0), ++seq);
 }
 
 int
-hc_req_init(struct hc_req *req, const struct hc_io *io)
+hc_http_req_init(struct hc_req *req, const struct hc_io *io)
 {
 	const char *uri, *q, *v;
 	char	*end;
@@ -79,25 +79,25 @@ hc_req_init(struct hc_req *req, const struct hc_io *io)
 
 	memset(req, 0, sizeof(*req));
 	req->io = io;
-	req->start_ms = hc_mono_ms();
+	req->start_ms = hc_time_mono_ms();
 	req->content_length = -1;
-	if ((req->method = hc_req_env(req, "REQUEST_METHOD")) == NULL)
+	if ((req->method = hc_http_req_env(req, "REQUEST_METHOD")) == NULL)
 		req->method = "GET";
-	if ((req->query_string = hc_req_env(req, "QUERY_STRING")) == NULL)
+	if ((req->query_string = hc_http_req_env(req, "QUERY_STRING")) == NULL)
 		req->query_string = "";
-	req->remote_addr = hc_req_env(req, "REMOTE_ADDR");
-	req->authorization = hc_req_env(req, "HTTP_AUTHORIZATION");
-	req->content_type = hc_req_env(req, "CONTENT_TYPE");
-	if ((v = hc_req_env(req, "CONTENT_LENGTH")) != NULL && *v != '\0') {
+	req->remote_addr = hc_http_req_env(req, "REMOTE_ADDR");
+	req->authorization = hc_http_req_env(req, "HTTP_AUTHORIZATION");
+	req->content_type = hc_http_req_env(req, "CONTENT_TYPE");
+	if ((v = hc_http_req_env(req, "CONTENT_LENGTH")) != NULL && *v != '\0') {
 		errno = 0;
 		cl = strtoll(v, &end, 10);
 		if (errno == 0 && *end == '\0' && cl >= 0)
 			req->content_length = cl;
 	}
 	/* REQUEST_URI keeps the encoding the client sent; DOCUMENT_URI is a fallback. */
-	if ((uri = hc_req_env(req, "REQUEST_URI")) == NULL &&
-	    (uri = hc_req_env(req, "DOCUMENT_URI")) == NULL &&
-	    (uri = hc_req_env(req, "SCRIPT_NAME")) == NULL)
+	if ((uri = hc_http_req_env(req, "REQUEST_URI")) == NULL &&
+	    (uri = hc_http_req_env(req, "DOCUMENT_URI")) == NULL &&
+	    (uri = hc_http_req_env(req, "SCRIPT_NAME")) == NULL)
 		uri = "/";
 	q = strchr(uri, '?');
 	plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
@@ -109,7 +109,7 @@ hc_req_init(struct hc_req *req, const struct hc_io *io)
 }
 
 void
-hc_req_cleanup(struct hc_req *req)
+hc_http_req_cleanup(struct hc_req *req)
 {
 	size_t	 i;
 
@@ -124,7 +124,7 @@ hc_req_cleanup(struct hc_req *req)
 }
 
 int
-hc_req_read_body(struct hc_req *req, size_t max)
+hc_http_req_read_body(struct hc_req *req, size_t max)
 {
 	size_t	 want, got = 0;
 	long	 n;
@@ -255,7 +255,7 @@ hc_json_key_nul(const char *s, size_t len)
 }
 
 json_object *
-hc_req_json(struct hc_req *req, char *err, size_t errlen)
+hc_http_req_json(struct hc_req *req, char *err, size_t errlen)
 {
 	json_tokener	*tok;
 	json_object	*obj = NULL;
@@ -315,7 +315,7 @@ hc_puts(struct hc_req *req, const char *s, size_t len)
 }
 
 int
-hc_resp_start(struct hc_req *req, int status, const char *ctype, const char *extra)
+hc_http_resp_start(struct hc_req *req, int status, const char *ctype, const char *extra)
 {
 	char	 head[512];
 	int	 n;
@@ -338,7 +338,7 @@ hc_resp_start(struct hc_req *req, int status, const char *ctype, const char *ext
 }
 
 int
-hc_resp_write(struct hc_req *req, const char *buf, size_t len)
+hc_http_resp_write(struct hc_req *req, const char *buf, size_t len)
 {
 	if (!req->headers_sent)
 		return -1;
@@ -349,16 +349,16 @@ hc_resp_write(struct hc_req *req, const char *buf, size_t len)
 }
 
 int
-hc_resp_text(struct hc_req *req, int status, const char *ctype,
+hc_http_resp_text(struct hc_req *req, int status, const char *ctype,
     const char *body, size_t len)
 {
-	if (hc_resp_start(req, status, ctype, NULL) == -1)
+	if (hc_http_resp_start(req, status, ctype, NULL) == -1)
 		return -1;
-	return hc_resp_write(req, body, len);
+	return hc_http_resp_write(req, body, len);
 }
 
 int
-hc_resp_json(struct hc_req *req, int status, json_object *obj)
+hc_http_resp_json(struct hc_req *req, int status, json_object *obj)
 {
 	const char	*s;
 	size_t		 len;
@@ -367,17 +367,17 @@ hc_resp_json(struct hc_req *req, int status, json_object *obj)
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (s == NULL)
 		return -1;
-	return hc_resp_text(req, status, "application/json", s, len);
+	return hc_http_resp_text(req, status, "application/json", s, len);
 }
 
 int
-hc_resp_empty(struct hc_req *req, int status, const char *extra)
+hc_http_resp_empty(struct hc_req *req, int status, const char *extra)
 {
-	return hc_resp_start(req, status, NULL, extra);
+	return hc_http_resp_start(req, status, NULL, extra);
 }
 
 int
-hc_resp_problem(struct hc_req *req, int status, const char *extra,
+hc_http_resp_problem(struct hc_req *req, int status, const char *extra,
     const char *fmt, ...)
 {
 	json_object	*o;
@@ -398,8 +398,8 @@ hc_resp_problem(struct hc_req *req, int status, const char *extra,
 	json_object_object_add(o, "detail", json_object_new_string(detail));
 	s = json_object_to_json_string_length(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s != NULL && hc_resp_start(req, status, "application/problem+json", extra) == 0)
-		rc = hc_resp_write(req, s, len);
+	if (s != NULL && hc_http_resp_start(req, status, "application/problem+json", extra) == 0)
+		rc = hc_http_resp_write(req, s, len);
 	json_object_put(o);
 	return rc;
 }

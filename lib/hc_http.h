@@ -44,33 +44,33 @@ struct hc_req {
 	char		 request_id[64];
 	int		 status;	/* 0 until a response began */
 	int		 headers_sent;
-	double		 start_ms;	/* hc_mono_ms() at start */
+	double		 start_ms;	/* hc_time_mono_ms() at start */
 };
 
 /*
  * Reads the CGI parameters through io.  Returns 0, or -1 with no memory.
- * Free with hc_req_cleanup.
+ * Free with hc_http_req_cleanup.
  */
-int	 hc_req_init(struct hc_req *req, const struct hc_io *io);
+int	 hc_http_req_init(struct hc_req *req, const struct hc_io *io);
 
 /* Frees what req owns; NULL-safe. */
-void	 hc_req_cleanup(struct hc_req *req);
+void	 hc_http_req_cleanup(struct hc_req *req);
 
 /* A CGI parameter ("HTTP_X_FORWARDED_FOR"), or NULL. */
-const char *hc_req_env(const struct hc_req *req, const char *name);
+const char *hc_http_req_env(const struct hc_req *req, const char *name);
 
 /*
  * Reads the body (at most max bytes).  Returns 0, 413 when it is larger
  * (by CONTENT_LENGTH or by what arrives), or 400 when it is short.
  */
-int	 hc_req_read_body(struct hc_req *req, size_t max);
+int	 hc_http_req_read_body(struct hc_req *req, size_t max);
 
 /*
  * Parses the body (read first) as JSON.  Returns a new object the
  * caller puts, or NULL with a reason in err (empty body, bad JSON,
  * trailing bytes).
  */
-json_object *hc_req_json(struct hc_req *req, char *err, size_t errlen);
+json_object *hc_http_req_json(struct hc_req *req, char *err, size_t errlen);
 
 /* Reason phrase for status ("Not Found"), "Unknown" otherwise. */
 const char *hc_http_reason(int status);
@@ -81,28 +81,28 @@ const char *hc_http_reason(int status);
  * NULL), then the blank line.  Returns 0, or -1 when headers were
  * already sent or the write failed.
  */
-int	 hc_resp_start(struct hc_req *req, int status, const char *ctype,
+int	 hc_http_resp_start(struct hc_req *req, int status, const char *ctype,
 	    const char *extra);
 
-/* Writes body bytes after hc_resp_start; 0 or -1. */
-int	 hc_resp_write(struct hc_req *req, const char *buf, size_t len);
+/* Writes body bytes after hc_http_resp_start; 0 or -1. */
+int	 hc_http_resp_write(struct hc_req *req, const char *buf, size_t len);
 
 /* A whole JSON response (obj is not consumed); 0 or -1. */
-int	 hc_resp_json(struct hc_req *req, int status, json_object *obj);
+int	 hc_http_resp_json(struct hc_req *req, int status, json_object *obj);
 
 /* A whole response with the given type and body; 0 or -1. */
-int	 hc_resp_text(struct hc_req *req, int status, const char *ctype,
+int	 hc_http_resp_text(struct hc_req *req, int status, const char *ctype,
 	    const char *body, size_t len);
 
 /* 204/304-style response without a body; 0 or -1. */
-int	 hc_resp_empty(struct hc_req *req, int status, const char *extra);
+int	 hc_http_resp_empty(struct hc_req *req, int status, const char *extra);
 
 /*
  * An RFC 9457 problem: {"type":"about:blank","title":reason,"status",
- * "detail"} as application/problem+json; extra as for hc_resp_start.
+ * "detail"} as application/problem+json; extra as for hc_http_resp_start.
  * 0 or -1.
  */
-int	 hc_resp_problem(struct hc_req *req, int status, const char *extra,
+int	 hc_http_resp_problem(struct hc_req *req, int status, const char *extra,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -33,7 +33,7 @@ static const struct {
 };
 
 int
-hc_role_parse(const char *name, unsigned *role)
+hc_jwt_role_parse(const char *name, unsigned *role)
 {
 	size_t	 i;
 
@@ -48,7 +48,7 @@ hc_role_parse(const char *name, unsigned *role)
 }
 
 const char *
-hc_role_name(unsigned role)
+hc_jwt_role_name(unsigned role)
 {
 	size_t	 i;
 
@@ -310,7 +310,7 @@ hc_jwt_verify(const char *token, const char *secret, time_t now,
 	if (!json_object_object_get_ex(pl, "role", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v) ||
-	    hc_role_parse(json_object_get_string(v), &c.role) == -1) {
+	    hc_jwt_role_parse(json_object_get_string(v), &c.role) == -1) {
 		reason = "unknown role";
 		goto out;
 	}
@@ -351,7 +351,7 @@ hc_jwt_sign(const char *secret, const char *sub, const char *role,
 	size_t		 n, m, room;
 
 	if (secret == NULL || *secret == '\0' || sub == NULL || *sub == '\0' ||
-	    strlen(sub) > 255 || hc_role_parse(role, &r) == -1)
+	    strlen(sub) > 255 || hc_jwt_role_parse(role, &r) == -1)
 		return NULL;
 	if ((hdr = json_object_new_object()) == NULL ||
 	    (pl = json_object_new_object()) == NULL)

@@ -47,9 +47,9 @@ char	*hc_jwt_sign(const char *secret, const char *sub, const char *role,
 	    long long iat, long long exp);
 
 /* "user" -> HC_ROLE_USER ...; returns 0, or -1 for an unknown name. */
-int	 hc_role_parse(const char *name, unsigned *role);
+int	 hc_jwt_role_parse(const char *name, unsigned *role);
 
 /* HC_ROLE_USER -> "user"; "?" for anything else. */
-const char *hc_role_name(unsigned role);
+const char *hc_jwt_role_name(unsigned role);
 
 #endif

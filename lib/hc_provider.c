@@ -34,13 +34,13 @@ static const char *const hc_source_labels[HC_SOURCE_MAX] = {
 };
 
 const char *
-hc_source_name(enum hc_source s)
+hc_provider_source_name(enum hc_source s)
 {
 	return (unsigned)s < HC_SOURCE_MAX ? hc_source_names[s] : "none";
 }
 
 const char *
-hc_source_label(enum hc_source s)
+hc_provider_source_label(enum hc_source s)
 {
 	return (unsigned)s < HC_SOURCE_MAX ? hc_source_labels[s] : "none";
 }
@@ -781,7 +781,7 @@ fallback:
 	out->err = err != HC_OK ? err : HC_ERR_HTTP;
 	if (out->error[0] == '\0')
 		snprintf(out->error, sizeof(out->error), "%s: failed",
-		    hc_source_label(out->configured));
+		    hc_provider_source_label(out->configured));
 	out->desired = out->ready = out->min = out->max = -1;
 	out->rollout = HC_ROLLOUT_UNKNOWN;
 	out->rollout_id[0] = out->rollout_phase[0] = '\0';

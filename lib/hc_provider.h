@@ -60,10 +60,10 @@ struct hc_desired {
 struct hc_provider;
 
 /* "none", "env", "digitalocean", "kubernetes" (as configured_source). */
-const char	*hc_source_name(enum hc_source s);
+const char	*hc_provider_source_name(enum hc_source s);
 
 /* For sentences: "DESIRED_REPLICAS", "DigitalOcean", "Kubernetes", "none". */
-const char	*hc_source_label(enum hc_source s);
+const char	*hc_provider_source_label(enum hc_source s);
 
 /* The first configured source of s (DO needs DO_API_TOKEN and DO_APP_ID). */
 enum hc_source	 hc_provider_configured(const struct hc_settings *s);

@@ -22,7 +22,7 @@ hc_hex(unsigned char c)
 }
 
 long
-hc_pct_decode(char *dst, const char *src, size_t len, int plus)
+hc_query_pct_decode(char *dst, const char *src, size_t len, int plus)
 {
 	size_t	 i, n = 0;
 	int	 hi, lo;
@@ -58,7 +58,7 @@ hc_query_dup(const char *src, size_t len)
 
 	if ((s = malloc(len + 1)) == NULL)
 		return NULL;
-	if (hc_pct_decode(s, src, len, 1) == -1) {
+	if (hc_query_pct_decode(s, src, len, 1) == -1) {
 		free(s);
 		return NULL;
 	}

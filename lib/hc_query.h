@@ -19,7 +19,7 @@ struct hc_query {
  * plus is set.  Returns the decoded length, or -1 on a bad %XX or a
  * decoded NUL byte.
  */
-long	 hc_pct_decode(char *dst, const char *src, size_t len, int plus);
+long	 hc_query_pct_decode(char *dst, const char *src, size_t len, int plus);
 
 /*
  * Parses "a=1&b=x%20y&a=2" into q (empty pairs skipped).  Returns 0, or

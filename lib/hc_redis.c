@@ -214,7 +214,7 @@ hc_redis_connect(struct hc_redis *r)
 
 	if (r->c != NULL)
 		return 0;
-	now = hc_mono_ms();
+	now = hc_time_mono_ms();
 	if (now < r->retry_at) {
 		r->errors++;
 		return -1;	/* errstr still says why the last try failed */
@@ -333,7 +333,7 @@ hc_redis_reply(struct hc_redis *r)
 int
 hc_redis_ping(struct hc_redis *r, double *ms)
 {
-	double		 t0 = hc_mono_ms();
+	double		 t0 = hc_time_mono_ms();
 	redisReply	*rep;
 	int		 rc = -1;
 
@@ -347,7 +347,7 @@ hc_redis_ping(struct hc_redis *r, double *ms)
 	freeReplyObject(rep);
 out:
 	if (ms != NULL)
-		*ms = hc_mono_ms() - t0;
+		*ms = hc_time_mono_ms() - t0;
 	return rc;
 }
 

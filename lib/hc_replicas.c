@@ -111,7 +111,7 @@ static void
 hc_rec_provider(const struct hc_replicas_view *v, json_object *arr, int *fail)
 {
 	const struct hc_desired *d = v->desired;
-	const char	*who = hc_source_label(d->configured);
+	const char	*who = hc_provider_source_label(d->configured);
 
 	if (d->configured == HC_SOURCE_NONE) {
 		hc_say(arr, fail, "No desired replica count is configured - set "
@@ -236,7 +236,7 @@ hc_rec_mismatch(const struct hc_replicas_view *v, json_object *arr, int *fail)
 {
 	const struct hc_desired *d = v->desired;
 	char		 t[HC_TIME_BUFSZ], dur[32];
-	const char	*since = "", *who = hc_source_label(d->source);
+	const char	*since = "", *who = hc_provider_source_label(d->source);
 	char		 sbuf[128];
 	long		 up;
 
@@ -328,7 +328,7 @@ hc_replicas_summary_json(const struct hc_replicas_view *v)
 	bad |= json_object_object_add(o, "configured_replicas", d->desired >= 0 ?
 	    json_object_new_int64(d->desired) : NULL);
 	bad |= json_object_object_add(o, "configured_source",
-	    json_object_new_string(hc_source_name(d->source)));
+	    json_object_new_string(hc_provider_source_name(d->source)));
 	bad |= json_object_object_add(o, "active_instances", json_object_new_int64(v->active));
 	bad |= json_object_object_add(o, "stale_instances", json_object_new_int64(v->stale));
 	bad |= json_object_object_add(o, "status",

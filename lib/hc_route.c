@@ -90,7 +90,7 @@ hc_route_match(const struct hc_route *table, const char *method,
 			continue;
 		for (i = 0; i < (size_t)n; i++) {
 			if ((caps[i] = malloc(cl[i] + 1)) == NULL ||
-			    (dl = hc_pct_decode(caps[i], cs[i], cl[i], 0)) < 0 ||
+			    (dl = hc_query_pct_decode(caps[i], cs[i], cl[i], 0)) < 0 ||
 			    strchr(caps[i], '/') != NULL) {
 				for (j = 0; j <= i; j++) {
 					free(caps[j]);

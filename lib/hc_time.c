@@ -91,7 +91,7 @@ hc_time_parse(const char *s, time_t *out)
 }
 
 double
-hc_mono_ms(void)
+hc_time_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -100,7 +100,7 @@ hc_mono_ms(void)
 }
 
 double
-hc_wall(void)
+hc_time_wall(void)
 {
 	struct timespec ts;
 

@@ -18,9 +18,9 @@ char	*hc_time_fmt(time_t t, char buf[HC_TIME_BUFSZ]);
 int	 hc_time_parse(const char *s, time_t *out);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
-double	 hc_mono_ms(void);
+double	 hc_time_mono_ms(void);
 
 /* Seconds since the epoch on CLOCK_REALTIME, with fraction. */
-double	 hc_wall(void);
+double	 hc_time_wall(void);
 
 #endif

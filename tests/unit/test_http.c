@@ -76,7 +76,7 @@ setup(struct hc_req *req, struct hc_io *io, struct mem *m, const char **env,
 	io->write = mem_write;
 	io->flush = mem_flush;
 	io->ctx = m;
-	hc_req_init(req, io);
+	hc_http_req_init(req, io);
 }
 
 static const char *
@@ -112,13 +112,13 @@ main(void)
 		tap_is_str(req.authorization, "Bearer abc", "authorization");
 		tap_is_int(req.content_length, 17, "content length");
 		tap_is_str(req.request_id, "trace-123", "plain X-Request-Id is kept");
-		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 0, "body read");
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 0, "body read");
 		tap_is_int(req.body_len, 17, "body length");
-		o = hc_req_json(&req, err, sizeof(err));
+		o = hc_http_req_json(&req, err, sizeof(err));
 		tap_ok(o != NULL && json_object_object_get_ex(o, "enabled", &v) &&
 		    json_object_get_boolean(v), "body parsed as JSON with trailing space");
 		json_object_put(o);
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 	}
 	/* defaults and a hostile request id */
 	{
@@ -131,22 +131,22 @@ main(void)
 		tap_is_int(req.content_length, -1, "missing content length is -1");
 		tap_ok(strchr(req.request_id, ' ') == NULL && strchr(req.request_id, '\n') == NULL &&
 		    req.request_id[0] != '\0', "unsafe X-Request-Id replaced (%s)", req.request_id);
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 	}
 	/* body limits */
 	{
 		const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", "65537", NULL };
 
 		setup(&req, &io, &m, env, "x");
-		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 413, "declared length over 64 KiB -> 413");
-		hc_req_cleanup(&req);
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 413, "declared length over 64 KiB -> 413");
+		hc_http_req_cleanup(&req);
 	}
 	{
 		const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", "10", NULL };
 
 		setup(&req, &io, &m, env, "short");
-		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 400, "body shorter than declared -> 400");
-		hc_req_cleanup(&req);
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 400, "body shorter than declared -> 400");
+		hc_http_req_cleanup(&req);
 	}
 	{
 		const char *env[] = { "REQUEST_METHOD", "POST", NULL };
@@ -155,8 +155,8 @@ main(void)
 		memset(big, 'x', HC_BODY_MAX + 1);
 		big[HC_BODY_MAX + 1] = '\0';
 		setup(&req, &io, &m, env, big);
-		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 413, "undeclared body over the limit -> 413");
-		hc_req_cleanup(&req);
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 413, "undeclared body over the limit -> 413");
+		hc_http_req_cleanup(&req);
 		free(big);
 	}
 	{
@@ -168,11 +168,11 @@ main(void)
 		big[HC_BODY_MAX - 1] = ']';
 		big[HC_BODY_MAX] = '\0';
 		setup(&req, &io, &m, env, big);
-		tap_is_int(hc_req_read_body(&req, HC_BODY_MAX), 0, "exactly 64 KiB is accepted");
-		o = hc_req_json(&req, err, sizeof(err));
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 0, "exactly 64 KiB is accepted");
+		o = hc_http_req_json(&req, err, sizeof(err));
 		tap_ok(o != NULL && json_object_is_type(o, json_type_array), "64 KiB JSON parses");
 		json_object_put(o);
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 		free(big);
 	}
 	/* malformed JSON bodies */
@@ -192,12 +192,12 @@ main(void)
 
 			snprintf(len, sizeof(len), "%zu", strlen(bad[i]));
 			setup(&req, &io, &m, env, bad[i]);
-			hc_req_read_body(&req, HC_BODY_MAX);
+			hc_http_req_read_body(&req, HC_BODY_MAX);
 			err[0] = '\0';
-			o = hc_req_json(&req, err, sizeof(err));
+			o = hc_http_req_json(&req, err, sizeof(err));
 			tap_ok(o == NULL && err[0] != '\0', "malformed body \"%s\" refused (%s)", bad[i], err);
 			json_object_put(o);
-			hc_req_cleanup(&req);
+			hc_http_req_cleanup(&req);
 		}
 	}
 	/* what must still parse: NUL in a value, escaped backslash before u0000, 4-byte UTF-8 */
@@ -212,11 +212,11 @@ main(void)
 
 			snprintf(len, sizeof(len), "%zu", strlen(good[i]));
 			setup(&req, &io, &m, env, good[i]);
-			hc_req_read_body(&req, HC_BODY_MAX);
-			o = hc_req_json(&req, err, sizeof(err));
+			hc_http_req_read_body(&req, HC_BODY_MAX);
+			o = hc_http_req_json(&req, err, sizeof(err));
 			tap_ok(o != NULL, "valid body %zu parses", i);
 			json_object_put(o);
-			hc_req_cleanup(&req);
+			hc_http_req_cleanup(&req);
 		}
 	}
 	/* responses */
@@ -226,16 +226,16 @@ main(void)
 		setup(&req, &io, &m, env, NULL);
 		o = json_object_new_object();
 		json_object_object_add(o, "status", json_object_new_string("alive"));
-		tap_is_int(hc_resp_json(&req, 200, o), 0, "json response written");
+		tap_is_int(hc_http_resp_json(&req, 200, o), 0, "json response written");
 		json_object_put(o);
 		tap_is_str(m.out, "Status: 200 OK\r\nContent-Type: application/json\r\n"
 		    "X-Request-Id: r1\r\n\r\n{\"status\":\"alive\"}", "exact JSON response");
-		tap_is_int(hc_resp_json(&req, 500, NULL), -1, "second response refused");
+		tap_is_int(hc_http_resp_json(&req, 500, NULL), -1, "second response refused");
 		tap_is_int(req.status, 200, "status recorded");
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 
 		setup(&req, &io, &m, env, NULL);
-		hc_resp_problem(&req, 405, "Allow: GET, HEAD\r\n", "method %s is not allowed", "POST");
+		hc_http_resp_problem(&req, 405, "Allow: GET, HEAD\r\n", "method %s is not allowed", "POST");
 		tap_ok(strncmp(m.out, "Status: 405 Method Not Allowed\r\nContent-Type: application/problem+json\r\n", 72) == 0,
 		    "problem status line and type");
 		tap_ok(strstr(m.out, "\r\nAllow: GET, HEAD\r\n\r\n") != NULL, "extra header before the blank line");
@@ -246,34 +246,34 @@ main(void)
 		tap_ok(json_object_object_get_ex(o, "status", &v) && json_object_get_int(v) == 405, "problem status");
 		tap_ok(json_object_object_get_ex(o, "detail", &v) && strcmp(json_object_get_string(v), "method POST is not allowed") == 0, "problem detail");
 		json_object_put(o);
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 
 		setup(&req, &io, &m, env, NULL);
-		hc_resp_problem(&req, 404, NULL, "no resource at %s", "/x\"</script>\n");
+		hc_http_resp_problem(&req, 404, NULL, "no resource at %s", "/x\"</script>\n");
 		o = json_tokener_parse(body_of(&m));
 		tap_ok(o != NULL && json_object_object_get_ex(o, "detail", &v) &&
 		    strcmp(json_object_get_string(v), "no resource at /x\"</script>\n") == 0,
 		    "problem detail with quotes and newline stays valid JSON");
 		json_object_put(o);
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 
 		setup(&req, &io, &m, env, NULL);
-		hc_resp_empty(&req, 204, NULL);
+		hc_http_resp_empty(&req, 204, NULL);
 		tap_is_str(m.out, "Status: 204 No Content\r\nX-Request-Id: r1\r\n\r\n", "exact 204");
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 
 		setup(&req, &io, &m, env, NULL);
 		m.fail_write = 1;
-		tap_is_int(hc_resp_text(&req, 200, "text/plain", "x", 1), -1, "write failure reported");
-		hc_req_cleanup(&req);
+		tap_is_int(hc_http_resp_text(&req, 200, "text/plain", "x", 1), -1, "write failure reported");
+		hc_http_req_cleanup(&req);
 	}
 	{
 		const char *env[] = { "REQUEST_METHOD", "HEAD", NULL };
 
 		setup(&req, &io, &m, env, NULL);
-		hc_resp_text(&req, 200, "text/plain", "body", 4);
+		hc_http_resp_text(&req, 200, "text/plain", "body", 4);
 		tap_ok(strstr(m.out, "body") == NULL && strstr(m.out, "200 OK") != NULL, "HEAD gets headers only");
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 	}
 	{
 		static const struct { int s; const char *t; } reasons[] = {
@@ -292,7 +292,7 @@ main(void)
 
 		setup(&req, &io, &m, env, NULL);
 		tap_is_int(req.query_ok, 0, "malformed query string flagged");
-		hc_req_cleanup(&req);
+		hc_http_req_cleanup(&req);
 	}
 	return tap_done();
 }

@@ -356,15 +356,15 @@ check_roles(void)
 		const char *name = t[i].name ? t[i].name : "NULL";
 
 		r = 0xdead;
-		tap_is_int(hc_role_parse(t[i].name, &r), t[i].rc, "role_parse(%s)", name);
+		tap_is_int(hc_jwt_role_parse(t[i].name, &r), t[i].rc, "role_parse(%s)", name);
 		if (t[i].rc == 0) {
 			tap_is_int(r, t[i].role, "role_parse(%s) bit", name);
-			tap_is_str(hc_role_name(r), name, "role_name round trip %s", name);
+			tap_is_str(hc_jwt_role_name(r), name, "role_name round trip %s", name);
 		} else
 			tap_is_int(r, 0xdead, "role_parse(%s) leaves role alone", name);
 	}
-	tap_is_str(hc_role_name(0), "?", "role_name(0)");
-	tap_is_str(hc_role_name(HC_ROLE_USER | HC_ROLE_ADMIN), "?", "role_name(two bits)");
+	tap_is_str(hc_jwt_role_name(0), "?", "role_name(0)");
+	tap_is_str(hc_jwt_role_name(HC_ROLE_USER | HC_ROLE_ADMIN), "?", "role_name(two bits)");
 	tap_ok((HC_AUTH_ADMIN & HC_ROLE_USER) == 0 && (HC_AUTH_USER & HC_ROLE_OWNER) != 0 &&
 	    (HC_AUTH_FLEET & HC_ROLE_ADMIN) == 0, "role sets nest as documented");
 }

@@ -278,11 +278,11 @@ test_sources(void)
 	enum hc_err		 e;
 	json_object		*o;
 
-	tap_is_str(hc_source_name(HC_SOURCE_DO), "digitalocean", "source name: digitalocean");
-	tap_is_str(hc_source_name(HC_SOURCE_K8S), "kubernetes", "source name: kubernetes");
-	tap_is_str(hc_source_name(HC_SOURCE_ENV), "env", "source name: env");
-	tap_is_str(hc_source_name(HC_SOURCE_NONE), "none", "source name: none");
-	tap_is_str(hc_source_name(HC_SOURCE_MAX), "none", "source name: out of range");
+	tap_is_str(hc_provider_source_name(HC_SOURCE_DO), "digitalocean", "source name: digitalocean");
+	tap_is_str(hc_provider_source_name(HC_SOURCE_K8S), "kubernetes", "source name: kubernetes");
+	tap_is_str(hc_provider_source_name(HC_SOURCE_ENV), "env", "source name: env");
+	tap_is_str(hc_provider_source_name(HC_SOURCE_NONE), "none", "source name: none");
+	tap_is_str(hc_provider_source_name(HC_SOURCE_MAX), "none", "source name: out of range");
 
 	settings_base(&s);
 	tap_is_int(hc_provider_configured(&s), HC_SOURCE_NONE, "configured: nothing -> none");

@@ -74,7 +74,7 @@ check_decode(void)
 
 	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
 		memset(dst, 'Z', sizeof(dst));
-		rc = hc_pct_decode(dst, dcases[i].in, strlen(dcases[i].in), dcases[i].plus);
+		rc = hc_query_pct_decode(dst, dcases[i].in, strlen(dcases[i].in), dcases[i].plus);
 		tap_is_int(rc, dcases[i].rc, "decode \"%s\" plus=%d: rc",
 		    dcases[i].in, dcases[i].plus);
 		if (dcases[i].rc >= 0)
@@ -82,10 +82,10 @@ check_decode(void)
 			    dcases[i].in, dcases[i].plus);
 	}
 	/* only len bytes are read: the '%' after them is not seen */
-	tap_is_int(hc_pct_decode(dst, "ab%", 2, 0), 2, "decode honours len");
+	tap_is_int(hc_query_pct_decode(dst, "ab%", 2, 0), 2, "decode honours len");
 	tap_is_str(dst, "ab", "decode honours len: text");
-	tap_is_int(hc_pct_decode(dst, "a%4", 3, 0), -1, "decode: %%XX cut by len");
-	tap_is_int(hc_pct_decode(dst, "a\0b", 3, 0), -1, "decode: raw NUL refused");
+	tap_is_int(hc_query_pct_decode(dst, "a%4", 3, 0), -1, "decode: %%XX cut by len");
+	tap_is_int(hc_query_pct_decode(dst, "a\0b", 3, 0), -1, "decode: raw NUL refused");
 }
 
 static void

@@ -107,10 +107,10 @@ main(void)
 	}
 	tap_is_int(hc_time_parse(NULL, &t), -1, "parse NULL");
 
-	a = hc_mono_ms();
-	b = hc_mono_ms();
+	a = hc_time_mono_ms();
+	b = hc_time_mono_ms();
 	tap_ok(a > 0 && b >= a, "monotonic clock does not go back");
-	a = hc_wall();
+	a = hc_time_wall();
 	tap_ok(a > 1.7e9 && a < 1e10, "wall clock is seconds since the epoch");
 	return tap_done();
 }
