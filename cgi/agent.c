@@ -1,4 +1,5 @@
 /* headcount-agent: the node daemon that heartbeats this node, watches staleness, prunes and keeps the replica status. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* headcount-health: liveness, readiness and the detailed health report of this node. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* headcount-instances: heartbeats, deregistration and the instance list of the fleet. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <stdio.h>

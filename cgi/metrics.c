@@ -1,4 +1,5 @@
 /* headcount-metrics: the node's metrics in the Prometheus text format (GET /metrics). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* headcount-monitoring: the replicas summary and recommendations, refresh, and DigitalOcean deployments and metrics. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* headcount-token: mints an HS256 bearer token with the configured secret, for operators and scripts. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <errno.h>

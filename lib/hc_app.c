@@ -1,4 +1,5 @@
 /* hc_app: main() of every program, and the one request pipeline (route, auth, limits, log). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_app.h"
 

@@ -1,4 +1,5 @@
 /* hc_app: what every headcount FastCGI program shares around its route table. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_APP_H
 #define HC_APP_H
 

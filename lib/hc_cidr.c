@@ -1,4 +1,5 @@
 /* hc_cidr: parsing and matching of CIDR allowlists. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_cidr.h"
 

@@ -1,4 +1,5 @@
 /* hc_cidr: address allowlists written as comma-separated CIDR blocks. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_CIDR_H
 #define HC_CIDR_H
 

@@ -1,4 +1,5 @@
 /* hc_err: descriptions of the library's error codes. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_err.h"
 

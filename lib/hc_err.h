@@ -1,4 +1,5 @@
 /* hc_err: the one error enumeration of headcount's library. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_ERR_H
 #define HC_ERR_H
 

@@ -1,4 +1,5 @@
 /* hc_fetch: GETs one URL with libcurl, bounded in time and size, on a reusable handle. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_fetch.h"
 

@@ -1,4 +1,5 @@
 /* hc_fetch: one bounded HTTP(S) GET over libcurl (provider APIs, health URLs). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_FETCH_H
 #define HC_FETCH_H
 

@@ -1,4 +1,5 @@
 /* hc_fleet: opens and closes the registry and provider handles a fleet program's worker uses. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_fleet.h"
 

@@ -1,4 +1,5 @@
 /* hc_fleet: the per-worker registry and desired-count provider of the fleet programs. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_FLEET_H
 #define HC_FLEET_H
 

@@ -1,4 +1,5 @@
 /* hc_http: CGI parameters in, exact status lines, JSON and problem+json out. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_http.h"
 

@@ -1,4 +1,5 @@
 /* hc_http: one request and its response, over an abstract FastCGI stream. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_HTTP_H
 #define HC_HTTP_H
 

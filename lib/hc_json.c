@@ -1,4 +1,5 @@
 /* hc_json: json-c helpers (numbers serialised at a fixed precision). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_json.h"
 

@@ -1,4 +1,5 @@
 /* hc_json: small json-c helpers shared by the programs. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_JSON_H
 #define HC_JSON_H
 

@@ -1,4 +1,5 @@
 /* hc_jwt: HS256 JSON Web Token verification and signing, and the role names. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_jwt.h"
 

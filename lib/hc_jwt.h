@@ -1,4 +1,5 @@
 /* hc_jwt: HS256 JSON Web Tokens and the roles they carry. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_JWT_H
 #define HC_JWT_H
 

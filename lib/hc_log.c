@@ -1,4 +1,5 @@
 /* hc_log: JSON-lines logging; one write(2) per line so workers never interleave. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_log.h"
 

@@ -1,4 +1,5 @@
 /* hc_log: JSON-lines logging on stderr (or a file reopened on SIGHUP). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_LOG_H
 #define HC_LOG_H
 

@@ -1,4 +1,5 @@
 /* hc_metrics: request counters, histograms and worker gauges shared by every process of a node. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_metrics.h"
 

@@ -1,4 +1,5 @@
 /* hc_metrics_render: the shared metrics segment in the Prometheus text format 0.0.4. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_metrics.h"
 

@@ -1,4 +1,5 @@
 /* hc_metrics_seg: layout of the shared metrics segment, private to hc_metrics.c and hc_metrics_render.c. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_METRICS_SEG_H
 #define HC_METRICS_SEG_H
 

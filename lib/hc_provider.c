@@ -1,4 +1,5 @@
 /* hc_provider: reads desired counts, deployments and metrics over libcurl and caches them in Redis. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_provider.h"
 

@@ -1,4 +1,5 @@
 /* hc_provider: the desired replica count (DigitalOcean, Kubernetes, DESIRED_REPLICAS), cached in Redis. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_PROVIDER_H
 #define HC_PROVIDER_H
 

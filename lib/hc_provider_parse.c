@@ -1,4 +1,5 @@
 /* hc_provider_parse: turns DigitalOcean and Kubernetes API answers into desired counts, rollouts and series. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_provider.h"
 

@@ -1,4 +1,5 @@
 /* hc_query: percent-decoding and parsing of URL query strings. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_query.h"
 

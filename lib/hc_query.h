@@ -1,4 +1,5 @@
 /* hc_query: query strings and percent-decoding. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_QUERY_H
 #define HC_QUERY_H
 

@@ -1,4 +1,5 @@
 /* hc_redis: a hiredis connection that reconnects lazily and never blocks past its timeout. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_redis.h"
 

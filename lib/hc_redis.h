@@ -1,4 +1,5 @@
 /* hc_redis: one lazily (re)connected hiredis connection with timeouts. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_REDIS_H
 #define HC_REDIS_H
 

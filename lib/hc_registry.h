@@ -1,4 +1,5 @@
 /* hc_registry: the instance registry, self-preservation and replica status in Redis. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_REGISTRY_H
 #define HC_REGISTRY_H
 

@@ -1,4 +1,5 @@
 /* hc_registry_json: the instance list as API.md shows it, rendered in one pass. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_registry.h"
 

@@ -1,4 +1,5 @@
 /* hc_registry_lua: the Lua scripts that make each registry write one atomic round trip. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_registry_lua.h"
 

@@ -1,4 +1,5 @@
 /* hc_registry_lua: the registry's Lua scripts (private to hc_registry.c). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_REGISTRY_LUA_H
 #define HC_REGISTRY_LUA_H
 

@@ -1,4 +1,5 @@
 /* hc_replicas: builds the replicas summary and the sentences that tell an operator what to do. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_replicas.h"
 

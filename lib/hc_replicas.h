@@ -1,4 +1,5 @@
 /* hc_replicas: the replicas summary and the operator's recommendations (pure functions). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_REPLICAS_H
 #define HC_REPLICAS_H
 

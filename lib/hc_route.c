@@ -1,4 +1,5 @@
 /* hc_route: matches a method and a raw path against a route table. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_route.h"
 

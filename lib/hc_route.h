@@ -1,4 +1,5 @@
 /* hc_route: method + path-pattern tables with {param} captures. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_ROUTE_H
 #define HC_ROUTE_H
 

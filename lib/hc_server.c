@@ -1,4 +1,5 @@
 /* hc_server: listen or inherit a socket, prefork workers, replace the dead, drain on SIGTERM. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_server.h"
 

@@ -1,4 +1,5 @@
 /* hc_server: the FastCGI process model (listen, prefork, drain, reopen). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_SERVER_H
 #define HC_SERVER_H
 

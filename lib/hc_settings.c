@@ -1,4 +1,5 @@
 /* hc_settings: builds the read-only settings from defaults, a KEY=VALUE file and the environment. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_settings.h"
 

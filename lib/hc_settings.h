@@ -1,4 +1,5 @@
 /* hc_settings: the read-only settings of a headcount process (file + environment). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_SETTINGS_H
 #define HC_SETTINGS_H
 

@@ -1,4 +1,5 @@
 /* hc_sys: CPU, memory, load and per-process readings parsed from /proc. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_sys.h"
 

@@ -1,4 +1,5 @@
 /* hc_sys: system and process readings from /proc. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_SYS_H
 #define HC_SYS_H
 

@@ -1,4 +1,5 @@
 /* hc_time: RFC 3339 formatting and parsing, clocks. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_time.h"
 

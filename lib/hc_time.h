@@ -1,4 +1,5 @@
 /* hc_time: RFC 3339 times and monotonic clocks. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_TIME_H
 #define HC_TIME_H
 

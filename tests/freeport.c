@@ -1,4 +1,5 @@
 /* freeport: prints a TCP port on 127.0.0.1 that was free a moment ago (for tests). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,5 @@
 // headcount.js: the status page — bearer token handling, polling the API every 5 s, rendering (textContent only).
+// Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 'use strict';
 
 (() => {

@@ -1,4 +1,5 @@
 /* bare: the thinnest prefork libfcgi responder, the ceiling for any program here. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <errno.h>

@@ -11,6 +11,7 @@
 #   BENCH_WORKERS   FastCGI workers of headcount-instances (4)
 #   BENCH_CONNS     wrk connections for the heartbeat run (64)
 #   BENCH_IDS       distinct instance ids the heartbeat run cycles through (1000)
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/../integration/setup.sh"
 
 hc_need wrk nginx curl redis-server redis-cli jq

@@ -9,6 +9,7 @@
 #   BENCH_WORKERS   FastCGI workers for health and bare alike (4)
 #   BENCH_KEEPALIVE upstream keepalive for the keep-conn targets (1)
 #   BENCH_CONNS     wrk connections (64)
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/../integration/setup.sh"
 
 hc_need wrk nginx curl redis-server

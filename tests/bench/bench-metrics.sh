@@ -11,6 +11,7 @@
 #
 #   BENCH_SECONDS  wrk duration per round (5)     BENCH_ROUNDS  rounds per side (5)
 #   BENCH_WORKERS  FastCGI workers (4)            BENCH_CONNS   wrk connections (64)
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/../integration/setup.sh"
 
 hc_need wrk nginx curl redis-server

@@ -1,4 +1,5 @@
 /* metrics-fill: fills a metrics segment with synthetic series and times renders (for bench-metrics.sh). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 """fake_do.py: a small stand-in for the DigitalOcean Apps API, for headcount's tests.
 
 Serves, with "Authorization: Bearer TOKEN" required (else 401 as DO answers):

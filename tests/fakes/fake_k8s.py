@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 """fake_k8s.py: a small stand-in for the Kubernetes API server (apps/v1 Deployments), for headcount's tests.
 
 Serves, with "Authorization: Bearer TOKEN" required (else 401 with a Status):

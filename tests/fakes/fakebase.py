@@ -1,3 +1,4 @@
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 """fakebase.py: what the fake provider APIs (fake_do.py, fake_k8s.py) share.
 
 A handler that counts requests, checks the bearer token, plays the failure

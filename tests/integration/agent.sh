@@ -1,6 +1,7 @@
 #!/bin/sh
 # agent.sh: headcount-agent against real Redis and nginx: self-registration, staleness, pruning,
 # self-preservation, replica status, SIGTERM deregistration, Redis restart, --check sidecar.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl python3

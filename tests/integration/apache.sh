@@ -1,5 +1,6 @@
 #!/bin/sh
 # apache.sh: the same programs behind Apache 2.4 with conf/apache (mod_proxy_fcgi): routing, auth, problem+json.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need apache2 redis-server curl jq

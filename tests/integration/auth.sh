@@ -1,5 +1,6 @@
 #!/bin/sh
 # auth.sh: every rule of API.md's Auth section, with tokens crafted here (openssl + base64url).
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need redis-server nginx curl jq openssl

@@ -1,5 +1,6 @@
 #!/bin/sh
 # errors.sh: 404/405/413/400 and nginx's own 413/502 are all RFC 9457 problem+json, in the API's check order.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need redis-server nginx curl jq head

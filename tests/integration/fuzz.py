@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 """fuzz.py: seeded hostile-input requests against headcount through nginx.
 
 Standard library only.  Sends --count requests (default 3000) to

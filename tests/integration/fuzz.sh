@@ -2,6 +2,7 @@
 # fuzz.sh: ~3,000 seeded hostile requests (fuzz.py) through nginx: no 5xx, problem+json, no crash, nothing changed.
 #
 # FUZZ_SEED=N picks another seed (default in fuzz.py), FUZZ_COUNT=N another count.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need redis-server nginx curl jq python3

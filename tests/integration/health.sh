@@ -1,5 +1,6 @@
 #!/bin/sh
 # health.sh: /api/v1/health/{live,ready,detailed} through nginx, with a real Redis that comes and goes.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need redis-server redis-cli nginx curl jq

@@ -1,5 +1,6 @@
 #!/bin/sh
 # instances.sh: heartbeats, deregistration and /health/instances through nginx and a real Redis.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # leaks.sh: a health worker under valgrind serves 10,000 mixed requests through nginx, then drains: no leak, no error.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need valgrind wrk redis-server nginx curl

@@ -1,5 +1,6 @@
 #!/bin/sh
 # metrics.sh: /metrics through nginx: families, counts across workers and programs, worker death, Redis down, access rule.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need curl promtool

@@ -2,6 +2,7 @@
 # monitoring.sh: /api/v1/monitoring/replicas and refresh through nginx and a real Redis
 # (DESIRED_REPLICAS as the source): auth, status transitions, mismatch_since,
 # stale instances, self-preservation, and deployments/metrics without DigitalOcean.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl

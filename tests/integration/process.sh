@@ -1,5 +1,6 @@
 #!/bin/sh
 # process.sh: the process model for real: socket mode, SIGTERM drain, dead workers, SIGHUP, inherited sockets.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need redis-server nginx curl jq python3 stat pgrep

@@ -1,5 +1,6 @@
 #!/bin/sh
 # prometheus.sh: a real Prometheus scrapes the suite behind nginx; counts, every dashboard and alert expression, worker death.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need prometheus promtool jq curl

@@ -1,5 +1,6 @@
 #!/bin/sh
 # promtool.sh: the shipped Prometheus rules, their unit tests, the scrape example and the dashboard JSON.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need promtool jq

@@ -3,6 +3,7 @@
 # local fakes reached by DO_API_URL / HEADCOUNT_K8S_API_URL: success, caching, refresh,
 # failure (500, timeout, 401), fallback to DESIRED_REPLICAS, negative cache,
 # rollouts in the recommendations, and /monitoring/deployments and /metrics.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl python3 openssl

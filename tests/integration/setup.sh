@@ -2,6 +2,7 @@
 #
 # Usage in a test:   . "$(dirname "$0")/setup.sh"
 # Function names here are a contract other tests rely on: keep them stable.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 
 # make check runs tests with $(SHELL), which may be dash: re-run under bash.
 if [ -z "${BASH_VERSION:-}" ]; then

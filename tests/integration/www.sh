@@ -2,6 +2,7 @@
 # www.sh: the static status page (www/) in a real headless browser (Debian's chromium) through
 # nginx: token from #token=, counts and instances rendered, token form, refused-token and 5xx
 # banners, owner-only prune button (clicked for real), fallback to /health/instances, escaping.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl timeout chromium

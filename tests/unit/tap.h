@@ -1,4 +1,5 @@
 /* tap.h: a minimal Test Anything Protocol emitter for the unit-test programs. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_TAP_H
 #define HC_TAP_H
 

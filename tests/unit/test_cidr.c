@@ -1,4 +1,5 @@
 /* test_cidr: unit tests of hc_cidr (CIDR allowlists). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_cidr.h"
 

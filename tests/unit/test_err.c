@@ -1,4 +1,5 @@
 /* test_err: unit tests of hc_err (descriptions of the error codes). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_err.h"
 

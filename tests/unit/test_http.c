@@ -1,4 +1,5 @@
 /* test_http: request parsing and exact responses over an in-memory stream. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_http.h"
 

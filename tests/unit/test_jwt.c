@@ -1,4 +1,5 @@
 /* test_jwt: unit tests of hc_jwt (HS256 verify and sign, role names). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_jwt.h"
 

@@ -1,4 +1,5 @@
 /* test_metrics: the shared-memory metrics segment, its recording and its text format. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_metrics.h"
 

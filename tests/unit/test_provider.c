@@ -1,4 +1,5 @@
 /* test_provider: parsing of DigitalOcean and Kubernetes answers, source choice and fallback. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_provider.h"
 

@@ -1,4 +1,5 @@
 /* test_query: unit tests of hc_query (percent-decoding, query strings). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_query.h"
 

@@ -1,4 +1,5 @@
 /* test_redis: REDIS_URL parsing, and a real redis-server: timeouts, reconnects, pipelines. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_redis.h"
 

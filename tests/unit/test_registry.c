@@ -1,4 +1,5 @@
 /* test_registry: unit tests of hc_registry against a private redis-server on a unix socket. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_registry.h"
 

@@ -1,4 +1,5 @@
 /* test_replicas: the replicas summary and the recommendations for each situation. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_replicas.h"
 

@@ -1,4 +1,5 @@
 /* test_route: route matching, captures, 404 and 405 with Allow. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_route.h"
 

@@ -1,4 +1,5 @@
 /* test_settings: unit tests of hc_settings (defaults, file, environment, validation). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_settings.h"
 

@@ -1,4 +1,5 @@
 /* test_sys: /proc parsers on fixed texts, and live readings of this process. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_sys.h"
 

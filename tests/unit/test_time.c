@@ -1,4 +1,5 @@
 /* test_time: unit tests of hc_time (RFC 3339 format and parse, clocks). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_time.h"
 
