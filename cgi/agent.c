@@ -14,17 +14,20 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "hc_fetch.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
 #include "hc_provider.h"
 #include "hc_redis.h"
 #include "hc_registry.h"
+#include "hc_replicas.h"
 #include "hc_settings.h"
 #include "hc_time.h"
 
 /* After a failed heartbeat, retry this soon (re-register quickly after a Redis restart). */
 #define AGENT_RETRY_MS		1000.0
 #define AGENT_CHECK_TIMEOUT_MS	2000L
+#define AGENT_CHECK_BODY_MAX	((size_t)1024 * 1024)	/* a health answer is small */
 #define AGENT_LOG_IDS		20	/* ids named per pass in the log */
 
 struct agent {
@@ -79,51 +82,37 @@ agent_redis_state(struct agent *a, int ok, const char *what)
 	a->redis_ok = ok;
 }
 
-static size_t
-agent_discard(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	(void)ptr;
-	(void)ud;
-	return size * nmemb;
-}
-
-/* 1 when the checked URL answers 2xx (or no URL is checked), else 0. */
+/*
+ * 1 when the checked URL answers 2xx (or no URL is checked), else 0.
+ * Through hc_fetch: http(s) only, no redirects, the answer capped.
+ */
 static int
 agent_check(struct agent *a)
 {
-	CURLcode rc;
-	long	 code = 0;
-	int	 ok;
+	struct hc_fetch	 f;
+	char		 why[CURL_ERROR_SIZE + 64];
+	enum hc_err	 rc;
+	int		 ok;
 
 	if (a->check_url == NULL)
 		return 1;
-	if (a->curl == NULL && (a->curl = curl_easy_init()) == NULL) {
-		hc_log(HC_LOG_ERROR, "curl_easy_init failed");
-		return 0;
-	}
-	curl_easy_reset(a->curl);
-	if (curl_easy_setopt(a->curl, CURLOPT_URL, a->check_url) != CURLE_OK ||
-	    curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, a->check_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT_MS, a->check_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, agent_discard) != CURLE_OK ||
-	    curl_easy_setopt(a->curl, CURLOPT_USERAGENT, "headcount-agent/" PACKAGE_VERSION) != CURLE_OK) {
-		hc_log(HC_LOG_ERROR, "curl_easy_setopt failed");
-		return 0;
-	}
-	rc = curl_easy_perform(a->curl);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &code);
-	ok = rc == CURLE_OK && code >= 200 && code < 300;
+	memset(&f, 0, sizeof(f));
+	f.url = a->check_url;
+	f.accept = "*/*";
+	f.timeout_ms = a->check_timeout_ms;
+	f.max_body = AGENT_CHECK_BODY_MAX;
+	rc = hc_fetch_get(&a->curl, &f, why, sizeof(why));
+	free(f.body);
+	ok = rc == HC_OK && f.status >= 200 && f.status < 300;
 	if (ok != a->check_ok) {
 		if (ok)
 			hc_log(HC_LOG_INFO, "check %s: healthy, heartbeats resume", a->check_url);
-		else if (rc != CURLE_OK)
+		else if (rc != HC_OK)
 			hc_log(HC_LOG_WARN, "check %s: %s; heartbeats stop", a->check_url,
-			    curl_easy_strerror(rc));
+			    why);
 		else
 			hc_log(HC_LOG_WARN, "check %s: HTTP %ld; heartbeats stop",
-			    a->check_url, code);
+			    a->check_url, f.status);
 	}
 	a->check_ok = ok;
 	return ok;
@@ -202,7 +191,7 @@ agent_maintain(struct agent *a)
 	if (t.left_preservation)
 		hc_log(HC_LOG_INFO, "self-preservation off: heartbeats recovered");
 	hc_provider_desired(a->prov, a->redis, 0, &d);
-	if (hc_registry_status_update(a->reg, d.desired, t.summary.active,
+	if (hc_replicas_status_update(a->reg, d.desired, t.summary.active,
 	    NULL) != HC_OK)
 		hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(a->reg));
 	hc_registry_tick_free(&t);

@@ -29,8 +29,7 @@ static void
 instances_unavailable(struct hc_req *req, struct hc_ctx *ctx)
 {
 	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(instances_state(ctx)->reg));
-	hc_http_resp_problem(req, 503, "Retry-After: 1\r\n",
-	    "the instance registry (Redis) is unavailable");
+	hc_app_error(req, HC_ERR_REDIS, "the instance registry (Redis) is unavailable");
 }
 
 /*

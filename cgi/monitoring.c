@@ -66,8 +66,7 @@ static void
 monitoring_unavailable(struct hc_req *req, struct hc_fleet *st)
 {
 	hc_log(HC_LOG_ERROR, "%s", hc_registry_errstr(st->reg));
-	hc_http_resp_problem(req, 503, "Retry-After: 1\r\n",
-	    "the instance registry (Redis) is unavailable");
+	hc_app_error(req, HC_ERR_REDIS, "the instance registry (Redis) is unavailable");
 }
 
 /*
@@ -104,7 +103,7 @@ monitoring_build(struct hc_req *req, struct hc_ctx *ctx, int flags,
 	if (d.failed)
 		hc_log(HC_LOG_WARN, "desired count: %s (using %s)", d.error,
 		    hc_provider_source_name(d.source));
-	if (hc_registry_status_update(st->reg, d.desired, (long)l.active, &rs) != HC_OK) {
+	if (hc_replicas_status_update(st->reg, d.desired, (long)l.active, &rs) != HC_OK) {
 		monitoring_unavailable(req, st);
 		rc = 503;
 		goto out;
@@ -240,36 +239,25 @@ out:
 
 /* The provider's DigitalOcean calls (deployments, metrics). */
 typedef json_object *(*monitoring_do_fn)(struct hc_provider *, struct hc_redis *,
-    int, enum hc_err *, char *, size_t);
+    int);
 
 /* Answers a DigitalOcean list from fn, or the problem for why there is none. */
 static void
 monitoring_do_answer(struct hc_req *req, struct hc_ctx *ctx, monitoring_do_fn fn)
 {
 	struct hc_fleet	*st = ctx->state;
-	enum hc_err		 err = HC_OK;
-	char			 errstr[256] = "";
 	json_object		*o;
 
-	if ((o = fn(st->prov, ctx->redis, 0, &err, errstr, sizeof(errstr))) != NULL) {
+	if ((o = fn(st->prov, ctx->redis, 0)) != NULL) {
 		if (hc_http_resp_json(req, 200, o) == -1 && !req->headers_sent)
 			hc_http_resp_problem(req, 500, NULL, "could not write the answer");
 		json_object_put(o);
 		return;
 	}
-	switch (err) {
-	case HC_ERR_INVALID:
-		hc_http_resp_problem(req, 503, NULL, "%s", errstr);
-		break;
-	case HC_ERR_NOMEM:
-		hc_http_resp_problem(req, 500, NULL, "out of memory");
-		break;
-	default:
-		/* Unreachable, refusing or answering nonsense: a bad gateway. */
-		hc_log(HC_LOG_WARN, "%s", errstr);
-		hc_http_resp_problem(req, 502, NULL, "%s", errstr);
-		break;
-	}
+	/* Unreachable, refusing or answering nonsense: a bad gateway (502). */
+	if (hc_app_error(req, hc_provider_err(st->prov), "%s",
+	    hc_provider_errstr(st->prov)) == 502)
+		hc_log(HC_LOG_WARN, "%s", hc_provider_errstr(st->prov));
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "hc_err.h"
 #include "hc_route.h"
 
 struct hc_settings;
@@ -52,5 +53,21 @@ int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
  */
 int	 hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx,
 	    unsigned mask);
+
+/*
+ * The one place a library error becomes an HTTP status, for a handler
+ * whose lib/ call failed (hc_app_err.c): answers the problem with the
+ * formatted detail and returns the status.  HC_ERR_NOMEM 500;
+ * HC_ERR_REDIS and HC_ERR_SQLITE 503 with Retry-After: 1;
+ * HC_ERR_UNAVAILABLE 503; HC_ERR_HTTP, _TIMEOUT, _AUTH and _PARSE 502
+ * (an upstream failed or answered nonsense); HC_ERR_NOTFOUND 404;
+ * HC_ERR_INVALID and _RANGE 400; anything else 500.  Nothing is written
+ * once headers went out (the status is still returned).
+ */
+int	 hc_app_error(struct hc_req *req, enum hc_err err, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* The status hc_app_error answers for err. */
+int	 hc_app_status(enum hc_err err);
 
 #endif

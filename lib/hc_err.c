@@ -3,7 +3,9 @@
 #include "config.h"
 #include "hc_err.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 static const char *const hc_errs[HC_ERR_MAX] = {
 	[HC_OK] = "success",
@@ -19,6 +21,7 @@ static const char *const hc_errs[HC_ERR_MAX] = {
 	[HC_ERR_AUTH] = "authentication failed",
 	[HC_ERR_NOTFOUND] = "not found",
 	[HC_ERR_FULL] = "capacity exhausted",
+	[HC_ERR_UNAVAILABLE] = "not available",
 };
 
 const char *
@@ -27,4 +30,20 @@ hc_strerror(enum hc_err err)
 	if ((unsigned)err >= HC_ERR_MAX || hc_errs[err] == NULL)
 		return "unknown error";
 	return hc_errs[err];
+}
+
+enum hc_err
+hc_err_set(enum hc_err *err, char *errstr, size_t errlen, enum hc_err code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err != NULL)
+		*err = code;
+	if (errstr != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(errstr, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
 }

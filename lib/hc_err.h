@@ -3,6 +3,8 @@
 #ifndef HC_ERR_H
 #define HC_ERR_H
 
+#include <stddef.h>
+
 enum hc_err {
 	HC_OK = 0,
 	HC_ERR_NOMEM,		/* allocation failed */
@@ -17,10 +19,24 @@ enum hc_err {
 	HC_ERR_AUTH,		/* a credential was refused */
 	HC_ERR_NOTFOUND,	/* the thing asked for does not exist */
 	HC_ERR_FULL,		/* a fixed-capacity store is full */
+	HC_ERR_UNAVAILABLE,	/* a dependency is not configured or not there */
 	HC_ERR_MAX
 };
 
 /* Returns a static, never-NULL description of err (also for unknown values). */
 const char	*hc_strerror(enum hc_err err);
+
+/* Room for a handle's errstr ("EVALSHA(heartbeat): <Redis's words>"). */
+#define HC_ERRSTR_MAX	256
+
+/*
+ * The one error setter of every handle (hiredis's __redisSetError): sets
+ * *err to code (when err is not NULL) and formats the message into errstr
+ * (bounded, always terminated).  Returns code, so that a failing path can
+ * end with "return hc_err_set(...)".
+ */
+enum hc_err	 hc_err_set(enum hc_err *err, char *errstr, size_t errlen,
+		    enum hc_err code, const char *fmt, ...)
+		    __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -3,49 +3,41 @@
 #include "config.h"
 #include "hc_fetch.h"
 
+#include "hc_buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-struct hc_fetch_buf {
-	char	*p;
-	size_t	 len, cap, max;
-	int	 over;
+/* The answer so far and its cap. */
+struct hc_fetch_body {
+	struct hc_buf	 b;
+	size_t		 max;
+	int		 over;
 };
 
 static size_t
 hc_fetch_write(char *data, size_t size, size_t n, void *ud)
 {
-	struct hc_fetch_buf	*b = ud;
-	size_t			 len = size * n, ncap;
-	char			*np;
+	struct hc_fetch_body	*fb = ud;
+	size_t			 len = size * n;
 
-	if (len > b->max - b->len) {
-		b->over = 1;
+	if (len > fb->max - fb->b.len) {
+		fb->over = 1;
 		return 0;	/* curl stops with CURLE_WRITE_ERROR */
 	}
-	if (b->len + len + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 4096;
-		while (ncap < b->len + len + 1)
-			ncap *= 2;
-		if ((np = realloc(b->p, ncap)) == NULL)
-			return 0;
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
+	if (hc_buf_add(&fb->b, data, len) != HC_OK)
+		return 0;
 	return len;
 }
 
 enum hc_err
 hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
 {
-	struct hc_fetch_buf	 b = { NULL, 0, 0, f->max_body, 0 };
+	struct hc_fetch_body	 fb = { HC_BUF_INIT, f->max_body, 0 };
 	struct curl_slist	*hdr = NULL, *nh;
-	char			 cerr[CURL_ERROR_SIZE], *auth = NULL;
+	char			 cerr[CURL_ERROR_SIZE], *auth = NULL, *accept = NULL;
 	enum hc_err		 err = HC_ERR_HTTP;
 	CURLcode		 rc;
 	CURL			*c;
@@ -71,7 +63,13 @@ hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
 			goto nomem;
 		hdr = nh;
 	}
-	if ((nh = curl_slist_append(hdr, "Accept: application/json")) == NULL)
+	alen = strlen(f->accept != NULL ? f->accept : "application/json") +
+	    sizeof("Accept: ");
+	if ((accept = malloc(alen)) == NULL)
+		goto nomem;
+	snprintf(accept, alen, "Accept: %s", f->accept != NULL ? f->accept :
+	    "application/json");
+	if ((nh = curl_slist_append(hdr, accept)) == NULL)
 		goto nomem;
 	hdr = nh;
 	if (curl_easy_setopt(c, CURLOPT_URL, f->url) != CURLE_OK ||
@@ -82,7 +80,7 @@ hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, f->timeout_ms) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hc_fetch_write) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &fb) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
 #if LIBCURL_VERSION_NUM >= 0x075500
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
@@ -104,18 +102,19 @@ hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
 		if (rc == CURLE_OPERATION_TIMEDOUT) {
 			err = HC_ERR_TIMEOUT;
 			snprintf(errstr, errlen, "timed out after %ld ms", f->timeout_ms);
-		} else if (b.over) {
+		} else if (fb.over) {
 			err = HC_ERR_RANGE;
-			snprintf(errstr, errlen, "answer larger than %zu bytes", b.max);
+			snprintf(errstr, errlen, "answer larger than %zu bytes", fb.max);
+		} else if (fb.b.err != HC_OK) {
+			err = HC_ERR_NOMEM;
+			snprintf(errstr, errlen, "out of memory");
 		} else
 			snprintf(errstr, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
 		goto out;
 	}
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status) != CURLE_OK)
 		f->status = 0;
-	f->body = b.p;
-	f->len = b.len;
-	b.p = NULL;
+	f->body = hc_buf_take(&fb.b, &f->len);
 	err = HC_OK;
 	goto out;
 nomem:
@@ -126,6 +125,7 @@ out:
 	curl_easy_reset(c);
 	curl_slist_free_all(hdr);
 	free(auth);
-	free(b.p);
+	free(accept);
+	hc_buf_free(&fb.b);
 	return err;
 }

@@ -11,6 +11,7 @@
 struct hc_fetch {
 	const char	*url;		/* http:// or https:// only; redirects are not followed */
 	const char	*bearer;	/* "Authorization: Bearer <bearer>", or NULL */
+	const char	*accept;	/* the Accept header's value; NULL: application/json */
 	const char	*cafile;	/* PEM bundle for TLS; NULL, "" or unreadable: the system's */
 	long		 timeout_ms;	/* bounds the connect and the whole transfer */
 	size_t		 max_body;	/* larger answers fail with HC_ERR_RANGE */
@@ -21,7 +22,7 @@ struct hc_fetch {
 };
 
 /*
- * GETs f->url with "Accept: application/json" on *curlp (made when NULL;
+ * GETs f->url with "Accept: <f->accept>" on *curlp (made when NULL;
  * reused so that connections stay open; the caller curl_easy_cleanup()s
  * it; curl_global_init must have run).  Any HTTP status is HC_OK: the
  * caller reads f->status and frees f->body.  Else returns HC_ERR_TIMEOUT,

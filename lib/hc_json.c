@@ -31,3 +31,27 @@ hc_json_double(double v, int decimals)
 		snprintf(buf, sizeof(buf), "0.0");
 	return json_object_new_double_s(strtod(buf, NULL), buf);
 }
+
+int
+hc_json_add(json_object *o, const char *key, json_object *val)
+{
+	if (val == NULL)
+		return -1;
+	if (o == NULL || json_object_object_add(o, key, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hc_json_append(json_object *a, json_object *val)
+{
+	if (val == NULL)
+		return -1;
+	if (a == NULL || json_object_array_add(a, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}

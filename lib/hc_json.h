@@ -11,4 +11,16 @@
  */
 json_object	*hc_json_double(double v, int decimals);
 
+/*
+ * Adds val under key to the object o, consuming val whatever happens:
+ * when val is NULL (a constructor that ran out of memory) or the add
+ * fails, nothing is added and val is put.  So a chain of adds cleans up
+ * after itself; for a JSON null add NULL with json_object_object_add.
+ * Returns 0, or -1.
+ */
+int		 hc_json_add(json_object *o, const char *key, json_object *val);
+
+/* The same for appending val to the array a.  Returns 0, or -1. */
+int		 hc_json_append(json_object *a, json_object *val);
+
 #endif

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hc_err.h"
+
+struct hc_buf;
+
 /*
  * Capacities of the segment (a file mapped MAP_SHARED by every process).
  * They are part of the file's layout: a segment made with other values
@@ -76,19 +80,16 @@ void	 hc_metrics_count(enum hc_metric m, uint64_t n);
  * Renders every family kept in the segment in the Prometheus text format
  * 0.0.4, after dropping processes that no longer exist (their CPU time is
  * kept in the program's total).  Reads /proc/<pid> of each registered
- * process.  Returns a malloc'd NUL-terminated text the caller frees (its
- * length in *len when len is not NULL), or NULL with no memory or
- * nothing mapped.
+ * process.  Appends the text to b.  Returns HC_OK, HC_ERR_NOTFOUND when
+ * nothing is mapped (b unchanged), or HC_ERR_NOMEM (b->err).
  */
-char	*hc_metrics_render(size_t *len);
+enum hc_err hc_metrics_render(struct hc_buf *b);
 
 /*
- * Appends s to the growing buffer *buf (of *len bytes, *cap allocated)
- * escaped as a label value (quote_too set: \\ \" \n) or as HELP text
- * (\\ \n).  Returns 0, or -1 with no memory.
+ * Appends s to b escaped as a label value (quote_too set: \\ \" \n) or
+ * as HELP text (\\ \n).  Returns b->err.
  */
-int	 hc_metrics_escape(char **buf, size_t *len, size_t *cap, const char *s,
-	    int quote_too);
+enum hc_err hc_metrics_escape(struct hc_buf *b, const char *s, int quote_too);
 
 /*
  * Unregisters this process (its CPU time is kept in the program's total)

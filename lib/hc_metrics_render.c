@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "hc_buf.h"
 #include "hc_metrics_seg.h"
 #include "hc_sys.h"
 
@@ -19,99 +20,8 @@ static const char *const hc_bucket_le[HC_METRICS_NBUCKETS] = {
 };
 
 
-struct hc_buf {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;
-};
-
-static int
-hc_grow(char **p, size_t *len, size_t *cap, size_t more)
-{
-	size_t	 ncap;
-	char	*np;
-
-	if (*len + more + 1 <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 4096;
-	while (ncap < *len + more + 1)
-		ncap *= 2;
-	if ((np = realloc(*p, ncap)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
-static void
-hc_put(struct hc_buf *b, const char *s, size_t n)
-{
-	if (b->oom || hc_grow(&b->p, &b->len, &b->cap, n) == -1) {
-		b->oom = 1;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-hc_puts(struct hc_buf *b, const char *s)
-{
-	hc_put(b, s, strlen(s));
-}
-
-static void
-hc_put_u64(struct hc_buf *b, uint64_t v)
-{
-	char	 tmp[24];
-	size_t	 i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	hc_put(b, tmp + i, sizeof(tmp) - i);
-}
-
-static void
-hc_put_i64(struct hc_buf *b, int64_t v)
-{
-	if (v < 0) {
-		hc_put(b, "-", 1);
-		hc_put_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else
-		hc_put_u64(b, (uint64_t)v);
-}
-
-/* A fixed-point amount (v / 10^digits) without a trailing zero. */
-static void
-hc_put_fixed(struct hc_buf *b, uint64_t v, unsigned digits)
-{
-	uint64_t scale = 1, frac;
-	char	 tmp[24];
-	unsigned i;
-	size_t	 n;
-
-	for (i = 0; i < digits; i++)
-		scale *= 10;
-	hc_put_u64(b, v / scale);
-	if ((frac = v % scale) == 0)
-		return;
-	for (i = digits; i > 0; i--) {
-		tmp[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	tmp[0] = '.';
-	n = digits + 1;
-	while (tmp[n - 1] == '0')
-		n--;
-	hc_put(b, tmp, n);
-}
-
-int
-hc_metrics_escape(char **buf, size_t *len, size_t *cap, const char *s,
-    int quote_too)
+enum hc_err
+hc_metrics_escape(struct hc_buf *b, const char *s, int quote_too)
 {
 	const char *run = s;
 
@@ -126,51 +36,37 @@ hc_metrics_escape(char **buf, size_t *len, size_t *cap, const char *s,
 			rep = "\\\"";
 		else
 			continue;
-		if (hc_grow(buf, len, cap, (size_t)(s - run) + 2) == -1)
-			return -1;
-		memcpy(*buf + *len, run, (size_t)(s - run));
-		*len += (size_t)(s - run);
-		memcpy(*buf + *len, rep, 2);
-		*len += 2;
+		hc_buf_add(b, run, (size_t)(s - run));
+		hc_buf_add(b, rep, 2);
 		run = s + 1;
 	}
-	if (hc_grow(buf, len, cap, (size_t)(s - run)) == -1)
-		return -1;
-	memcpy(*buf + *len, run, (size_t)(s - run));
-	*len += (size_t)(s - run);
-	(*buf)[*len] = '\0';
-	return 0;
+	return hc_buf_add(b, run, (size_t)(s - run));
 }
 
-static void
-hc_put_label(struct hc_buf *b, const char *s)
-{
-	if (!b->oom && hc_metrics_escape(&b->p, &b->len, &b->cap, s, 1) == -1)
-		b->oom = 1;
-}
+#define hc_put_label(b, s)	hc_metrics_escape((b), (s), 1)
 
 static void
 hc_family(struct hc_buf *b, const char *name, const char *type, const char *help)
 {
-	hc_puts(b, "# HELP ");
-	hc_puts(b, name);
-	hc_puts(b, " ");
-	hc_puts(b, help);	/* constant texts: nothing to escape */
-	hc_puts(b, "\n# TYPE ");
-	hc_puts(b, name);
-	hc_puts(b, " ");
-	hc_puts(b, type);
-	hc_puts(b, "\n");
+	hc_buf_puts(b, "# HELP ");
+	hc_buf_puts(b, name);
+	hc_buf_puts(b, " ");
+	hc_buf_puts(b, help);	/* constant texts: nothing to escape */
+	hc_buf_puts(b, "\n# TYPE ");
+	hc_buf_puts(b, name);
+	hc_buf_puts(b, " ");
+	hc_buf_puts(b, type);
+	hc_buf_puts(b, "\n");
 }
 
 /* name{program="p"} */
 static void
 hc_prog_sample(struct hc_buf *b, const char *name, const char *prog)
 {
-	hc_puts(b, name);
-	hc_puts(b, "{program=\"");
+	hc_buf_puts(b, name);
+	hc_buf_puts(b, "{program=\"");
 	hc_put_label(b, prog);
-	hc_puts(b, "\"} ");
+	hc_buf_puts(b, "\"} ");
 }
 
 struct hc_progview {
@@ -262,23 +158,23 @@ hc_render_requests(struct hc_buf *b, struct hc_seg *seg)
 
 	hc_family(b, "http_requests_total", "counter",
 	    "HTTP requests answered, by program, method, route pattern and status.");
-	for (i = 0; i < HC_METRICS_SLOTS && !b->oom; i++) {
+	for (i = 0; i < HC_METRICS_SLOTS && b->err == HC_OK; i++) {
 		s = &seg->series[i];
 		if (atomic_load_explicit(&s->state, memory_order_acquire) !=
 		    HC_SLOT_READY || s->kind != HC_KIND_COUNTER)
 			continue;
 		snprintf(code, sizeof(code), "%u", (unsigned)s->status);
-		hc_puts(b, "http_requests_total{program=\"");
+		hc_buf_puts(b, "http_requests_total{program=\"");
 		hc_put_label(b, s->program);
-		hc_puts(b, "\",method=\"");
+		hc_buf_puts(b, "\",method=\"");
 		hc_put_label(b, s->method);
-		hc_puts(b, "\",route=\"");
+		hc_buf_puts(b, "\",route=\"");
 		hc_put_label(b, s->route);
-		hc_puts(b, "\",status=\"");
-		hc_puts(b, code);
-		hc_puts(b, "\"} ");
-		hc_put_u64(b, atomic_load_explicit(&s->v[0], memory_order_relaxed));
-		hc_puts(b, "\n");
+		hc_buf_puts(b, "\",status=\"");
+		hc_buf_puts(b, code);
+		hc_buf_puts(b, "\"} ");
+		hc_buf_u64(b, atomic_load_explicit(&s->v[0], memory_order_relaxed));
+		hc_buf_puts(b, "\n");
 	}
 }
 
@@ -293,7 +189,7 @@ hc_render_durations(struct hc_buf *b, struct hc_seg *seg)
 
 	hc_family(b, name, "histogram",
 	    "Time from accepting a request to its last byte, by program and route pattern.");
-	for (i = 0; i < HC_METRICS_SLOTS && !b->oom; i++) {
+	for (i = 0; i < HC_METRICS_SLOTS && b->err == HC_OK; i++) {
 		s = &seg->series[i];
 		if (atomic_load_explicit(&s->state, memory_order_acquire) !=
 		    HC_SLOT_READY || s->kind != HC_KIND_HISTOGRAM)
@@ -303,43 +199,43 @@ hc_render_durations(struct hc_buf *b, struct hc_seg *seg)
 			v[k] = atomic_load_explicit(&s->v[k], memory_order_relaxed);
 		/* the escaped labels, written once and copied for each line */
 		lab0 = b->len;
-		hc_puts(b, "program=\"");
+		hc_buf_puts(b, "program=\"");
 		hc_put_label(b, s->program);
-		hc_puts(b, "\",route=\"");
+		hc_buf_puts(b, "\",route=\"");
 		hc_put_label(b, s->route);
-		hc_puts(b, "\"");
-		if (b->oom)
+		hc_buf_puts(b, "\"");
+		if (b->err != HC_OK)
 			break;
 		lablen = b->len - lab0;
 		if ((labels = malloc(lablen)) == NULL) {
-			b->oom = 1;
+			b->err = HC_ERR_NOMEM;
 			break;
 		}
 		memcpy(labels, b->p + lab0, lablen);
 		b->len = lab0;
 		for (cum = 0, k = 0; k <= HC_METRICS_NBUCKETS; k++) {
 			cum += v[k];
-			hc_puts(b, name);
-			hc_puts(b, "_bucket{");
-			hc_put(b, labels, lablen);
-			hc_puts(b, ",le=\"");
-			hc_puts(b, k < HC_METRICS_NBUCKETS ? hc_bucket_le[k] : "+Inf");
-			hc_puts(b, "\"} ");
-			hc_put_u64(b, cum);
-			hc_puts(b, "\n");
+			hc_buf_puts(b, name);
+			hc_buf_puts(b, "_bucket{");
+			hc_buf_add(b, labels, lablen);
+			hc_buf_puts(b, ",le=\"");
+			hc_buf_puts(b, k < HC_METRICS_NBUCKETS ? hc_bucket_le[k] : "+Inf");
+			hc_buf_puts(b, "\"} ");
+			hc_buf_u64(b, cum);
+			hc_buf_puts(b, "\n");
 		}
-		hc_puts(b, name);
-		hc_puts(b, "_sum{");
-		hc_put(b, labels, lablen);
-		hc_puts(b, "} ");
-		hc_put_fixed(b, v[HC_V_SUM], 9);
-		hc_puts(b, "\n");
-		hc_puts(b, name);
-		hc_puts(b, "_count{");
-		hc_put(b, labels, lablen);
-		hc_puts(b, "} ");
-		hc_put_u64(b, cum);
-		hc_puts(b, "\n");
+		hc_buf_puts(b, name);
+		hc_buf_puts(b, "_sum{");
+		hc_buf_add(b, labels, lablen);
+		hc_buf_puts(b, "} ");
+		hc_buf_fixed(b, v[HC_V_SUM], 9);
+		hc_buf_puts(b, "\n");
+		hc_buf_puts(b, name);
+		hc_buf_puts(b, "_count{");
+		hc_buf_add(b, labels, lablen);
+		hc_buf_puts(b, "} ");
+		hc_buf_u64(b, cum);
+		hc_buf_puts(b, "\n");
 		free(labels);
 	}
 }
@@ -369,46 +265,46 @@ hc_render_per_program(struct hc_buf *b, struct hc_seg *seg,
 		hc_prog_sample(b, name, pv[i].name);
 		switch (f) {
 		case HC_PF_EV:
-			hc_put_u64(b, atomic_load_explicit(&p->ev[ev],
+			hc_buf_u64(b, atomic_load_explicit(&p->ev[ev],
 			    memory_order_relaxed));
 			break;
 		case HC_PF_ACCEPTED:
-			hc_put_u64(b, atomic_load_explicit(&p->accepted,
+			hc_buf_u64(b, atomic_load_explicit(&p->accepted,
 			    memory_order_relaxed));
 			break;
 		case HC_PF_ALLBUSY:
-			hc_put_u64(b, atomic_load_explicit(&p->all_busy,
+			hc_buf_u64(b, atomic_load_explicit(&p->all_busy,
 			    memory_order_relaxed));
 			break;
 		case HC_PF_SLOW:
-			hc_put_u64(b, atomic_load_explicit(&p->slow,
+			hc_buf_u64(b, atomic_load_explicit(&p->slow,
 			    memory_order_relaxed));
 			break;
 		case HC_PF_BUSY:
-			hc_put_u64(b, pv[i].busy);
+			hc_buf_u64(b, pv[i].busy);
 			break;
 		case HC_PF_IDLE:
-			hc_put_u64(b, pv[i].idle);
+			hc_buf_u64(b, pv[i].idle);
 			break;
 		case HC_PF_RSS:
-			hc_put_u64(b, pv[i].rss);
+			hc_buf_u64(b, pv[i].rss);
 			break;
 		case HC_PF_CPU:
-			hc_put_fixed(b, pv[i].cpu_us, 6);
+			hc_buf_fixed(b, pv[i].cpu_us, 6);
 			break;
 		case HC_PF_FDS:
-			hc_put_i64(b, pv[i].fds);
+			hc_buf_i64(b, pv[i].fds);
 			break;
 		case HC_PF_START:
-			hc_put_fixed(b, (uint64_t)(pv[i].start * 100 + 0.5), 2);
+			hc_buf_fixed(b, (uint64_t)(pv[i].start * 100 + 0.5), 2);
 			break;
 		}
-		hc_puts(b, "\n");
+		hc_buf_puts(b, "\n");
 	}
 }
 
-char *
-hc_metrics_render(size_t *len)
+enum hc_err
+hc_metrics_render(struct hc_buf *b)
 {
 	static const char *const evname[HC_METRIC_MAX] = {
 		"headcount_heartbeats_total",
@@ -421,63 +317,56 @@ hc_metrics_render(size_t *len)
 		"Redis commands that failed or found Redis unreachable.",
 	};
 	struct hc_progview pv[HC_METRICS_PROGRAMS];
-	struct hc_buf b = { NULL, 0, 0, 0 };
 	struct hc_seg *seg = hc_metrics_seg();
 	size_t	 e;
 
 	if (seg == NULL)
-		return NULL;
+		return HC_ERR_NOTFOUND;
 	hc_sweep(seg, pv);
-	hc_render_requests(&b, seg);
-	hc_render_durations(&b, seg);
+	hc_render_requests(b, seg);
+	hc_render_durations(b, seg);
 	for (e = 0; e < HC_METRIC_MAX; e++)
-		hc_render_per_program(&b, seg, pv, evname[e], "counter",
+		hc_render_per_program(b, seg, pv, evname[e], "counter",
 		    evhelp[e], HC_PF_EV, (int)e);
-	hc_render_per_program(&b, seg, pv, "headcount_requests_accepted_total",
+	hc_render_per_program(b, seg, pv, "headcount_requests_accepted_total",
 	    "counter", "Requests taken by a worker.", HC_PF_ACCEPTED, 0);
-	hc_render_per_program(&b, seg, pv, "headcount_workers_busy", "gauge",
+	hc_render_per_program(b, seg, pv, "headcount_workers_busy", "gauge",
 	    "Workers handling a request now.", HC_PF_BUSY, 0);
-	hc_render_per_program(&b, seg, pv, "headcount_workers_idle", "gauge",
+	hc_render_per_program(b, seg, pv, "headcount_workers_idle", "gauge",
 	    "Workers waiting for a request now.", HC_PF_IDLE, 0);
-	hc_render_per_program(&b, seg, pv, "headcount_workers_all_busy_total",
+	hc_render_per_program(b, seg, pv, "headcount_workers_all_busy_total",
 	    "counter", "Requests that found every worker of the program busy "
 	    "(php-fpm's max children reached).", HC_PF_ALLBUSY, 0);
-	hc_render_per_program(&b, seg, pv, "headcount_slow_requests_total",
+	hc_render_per_program(b, seg, pv, "headcount_slow_requests_total",
 	    "counter", "Requests slower than HEADCOUNT_SLOW_MS.", HC_PF_SLOW, 0);
-	hc_render_per_program(&b, seg, pv, "process_resident_memory_bytes",
+	hc_render_per_program(b, seg, pv, "process_resident_memory_bytes",
 	    "gauge", "Resident memory of the program's live processes, summed.",
 	    HC_PF_RSS, 0);
-	hc_render_per_program(&b, seg, pv, "process_cpu_seconds_total",
+	hc_render_per_program(b, seg, pv, "process_cpu_seconds_total",
 	    "counter", "User and system CPU time of the program's processes, "
 	    "including those that exited.", HC_PF_CPU, 0);
-	hc_render_per_program(&b, seg, pv, "process_open_fds", "gauge",
+	hc_render_per_program(b, seg, pv, "process_open_fds", "gauge",
 	    "Open file descriptors of the program's live processes, summed.",
 	    HC_PF_FDS, 0);
-	hc_render_per_program(&b, seg, pv, "process_start_time_seconds",
+	hc_render_per_program(b, seg, pv, "process_start_time_seconds",
 	    "gauge", "Start time of the program's oldest live process, in "
 	    "seconds since the epoch.", HC_PF_START, 0);
-	hc_family(&b, "headcount_metrics_dropped_total", "counter",
+	hc_family(b, "headcount_metrics_dropped_total", "counter",
 	    "Requests not recorded because the metrics segment was full.");
-	hc_puts(&b, "headcount_metrics_dropped_total ");
-	hc_put_u64(&b, atomic_load_explicit(&seg->hdr.dropped,
+	hc_buf_puts(b, "headcount_metrics_dropped_total ");
+	hc_buf_u64(b, atomic_load_explicit(&seg->hdr.dropped,
 	    memory_order_relaxed));
-	hc_puts(&b, "\n");
-	hc_family(&b, "headcount_metrics_series", "gauge",
+	hc_buf_puts(b, "\n");
+	hc_family(b, "headcount_metrics_series", "gauge",
 	    "Series slots in use in the metrics segment.");
-	hc_puts(&b, "headcount_metrics_series ");
-	hc_put_u64(&b, atomic_load_explicit(&seg->hdr.nused,
+	hc_buf_puts(b, "headcount_metrics_series ");
+	hc_buf_u64(b, atomic_load_explicit(&seg->hdr.nused,
 	    memory_order_relaxed));
-	hc_puts(&b, "\n");
-	hc_family(&b, "headcount_metrics_series_capacity", "gauge",
+	hc_buf_puts(b, "\n");
+	hc_family(b, "headcount_metrics_series_capacity", "gauge",
 	    "Series slots in the metrics segment.");
-	hc_puts(&b, "headcount_metrics_series_capacity ");
-	hc_put_u64(&b, HC_METRICS_SERIES);
-	hc_puts(&b, "\n");
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	if (len != NULL)
-		*len = b.len;
-	return b.p;
+	hc_buf_puts(b, "headcount_metrics_series_capacity ");
+	hc_buf_u64(b, HC_METRICS_SERIES);
+	hc_buf_puts(b, "\n");
+	return b->err;
 }

@@ -96,15 +96,20 @@ void		 hc_provider_desired(struct hc_provider *p, struct hc_redis *r,
 /*
  * GET /api/v1/monitoring/deployments and /metrics answers, built from
  * DigitalOcean (cached 30 s; failures 10 s).  Return a new object the
- * caller puts, or NULL with *err: HC_ERR_INVALID when DigitalOcean is not
- * configured (errstr names the missing setting), HC_ERR_HTTP,
- * HC_ERR_TIMEOUT, HC_ERR_AUTH or HC_ERR_PARSE when DigitalOcean failed,
- * HC_ERR_NOMEM.  errstr is safe to show to an owner.
+ * caller puts, or NULL with hc_provider_err(p): HC_ERR_UNAVAILABLE when
+ * DigitalOcean is not configured (the errstr names the missing setting),
+ * HC_ERR_HTTP, HC_ERR_TIMEOUT, HC_ERR_AUTH or HC_ERR_PARSE when
+ * DigitalOcean failed, HC_ERR_NOMEM.  The errstr is safe to show to an
+ * owner.
  */
 json_object	*hc_provider_deployments(struct hc_provider *p, struct hc_redis *r,
-		    int flags, enum hc_err *err, char *errstr, size_t errlen);
+		    int flags);
 json_object	*hc_provider_metrics(struct hc_provider *p, struct hc_redis *r,
-		    int flags, enum hc_err *err, char *errstr, size_t errlen);
+		    int flags);
+
+/* The kind and the words of the handle's last failure (HC_OK, "" when none). */
+enum hc_err	 hc_provider_err(const struct hc_provider *p);
+const char	*hc_provider_errstr(const struct hc_provider *p);
 
 /*
  * Parsers of provider answers (exported for the unit tests).  Each

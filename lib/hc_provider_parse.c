@@ -317,7 +317,9 @@ hc_pp_add_time(json_object *dst, const char *key, json_object *src)
 	if ((t = hc_pp_time(src, key)) != 0 &&
 	    (v = json_object_new_string(hc_time_fmt(t, buf))) == NULL)
 		return -1;
-	return json_object_object_add(dst, key, v);
+	if (v == NULL)
+		return json_object_object_add(dst, key, NULL);	/* a JSON null */
+	return hc_json_add(dst, key, v);
 }
 
 static int
@@ -329,7 +331,9 @@ hc_pp_add_str(json_object *dst, const char *key, json_object *src)
 	if ((s = hc_pp_str(src, key)) != NULL &&
 	    (v = json_object_new_string(s)) == NULL)
 		return -1;
-	return json_object_object_add(dst, key, v);
+	if (v == NULL)
+		return json_object_object_add(dst, key, NULL);	/* a JSON null */
+	return hc_json_add(dst, key, v);
 }
 
 static int
@@ -522,9 +526,9 @@ hc_provider_parse_do_metrics(const char *body, char *err, size_t errlen)
 			json_object_put(o);
 			goto nomem;
 		}
-		if (json_object_object_add(o, "t", json_object_new_string(
+		if (hc_json_add(o, "t", json_object_new_string(
 		    hc_time_fmt((time_t)t, buf))) != 0 ||
-		    json_object_object_add(o, "value",
+		    hc_json_add(o, "value",
 		    hc_json_double(sum / (double)(k - i), 3)) != 0)
 			goto nomem;
 	}

@@ -1,4 +1,4 @@
-/* hc_registry: the instance registry, self-preservation and replica status in Redis. */
+/* hc_registry: the instance registry and self-preservation in Redis. */
 /* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_registry.h"
@@ -9,25 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "hc_json.h"
+#include "hc_record.h"
 #include "hc_redis.h"
 #include "hc_registry_lua.h"
+#include "hc_script.h"
 #include "hc_settings.h"
 #include "hc_time.h"
 
 #define HC_EVENTS_CHANNEL	"events:instances"
 
-enum hc_key {
-	HC_KEY_INSTANCES,
-	HC_KEY_DATA,
-	HC_KEY_STALE,
-	HC_KEY_PRESERVE,
-	HC_KEY_STATUS,
-	HC_KEY_MAX
-};
-
-static const char *const hc_key_suffix[HC_KEY_MAX] = {
+static const char *const hc_key_suffix[HC_REGISTRY_KEY_MAX] = {
 	"instances", "instance:data", "instances:stale", "self_preservation",
 	"replicas:status"
 };
@@ -37,32 +29,23 @@ struct hc_registry {
 	long long		 ttl_ms;
 	long long		 prune_ms;
 	double			 ratio;
-	char			*key[HC_KEY_MAX];
-	char			 sha[HC_SCRIPT_MAX][41];
-	char			 errstr[256];
+	char			*key[HC_REGISTRY_KEY_MAX];
+	struct hc_script	 script[HC_REGISTRY_LUA_MAX];
+	enum hc_err		 err;
+	char			 errstr[HC_ERRSTR_MAX];
 };
 
-static void __attribute__((format(printf, 2, 3)))
-hc_reg_err(struct hc_registry *reg, const char *fmt, ...)
+enum hc_err
+hc_registry_seterr(struct hc_registry *reg, enum hc_err code, const char *fmt,
+    ...)
 {
 	va_list	 ap;
 
+	reg->err = code;
 	va_start(ap, fmt);
 	vsnprintf(reg->errstr, sizeof(reg->errstr), fmt, ap);
 	va_end(ap);
-}
-
-static int
-hc_sha1_hex(const char *s, char out[41])
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0, i;
-
-	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha1(), NULL) != 1 || n != 20)
-		return -1;
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	return code;
 }
 
 struct hc_registry *
@@ -78,16 +61,16 @@ hc_registry_new(struct hc_redis *redis, const struct hc_settings *s)
 	reg->prune_ms = (long long)s->prune_after * 1000;
 	reg->ratio = s->preserve_ratio;
 	plen = strlen(s->key_prefix);
-	for (i = 0; i < HC_KEY_MAX; i++) {
+	for (i = 0; i < HC_REGISTRY_KEY_MAX; i++) {
 		size_t len = plen + strlen(hc_key_suffix[i]) + 1;
 
 		if ((reg->key[i] = malloc(len)) == NULL)
 			goto fail;
 		snprintf(reg->key[i], len, "%s%s", s->key_prefix, hc_key_suffix[i]);
 	}
-	for (i = 0; i < HC_SCRIPT_MAX; i++)
-		if (hc_sha1_hex(hc_registry_scripts[i].body, reg->sha[i]) == -1)
-			reg->sha[i][0] = '\0';	/* always EVAL then */
+	for (i = 0; i < HC_REGISTRY_LUA_MAX; i++)
+		hc_script_init(&reg->script[i], hc_registry_lua[i].name,
+		    hc_registry_lua[i].body);
 	return reg;
 fail:
 	hc_registry_free(reg);
@@ -101,7 +84,7 @@ hc_registry_free(struct hc_registry *reg)
 
 	if (reg == NULL)
 		return;
-	for (i = 0; i < HC_KEY_MAX; i++)
+	for (i = 0; i < HC_REGISTRY_KEY_MAX; i++)
 		free(reg->key[i]);
 	free(reg);
 }
@@ -110,6 +93,37 @@ const char *
 hc_registry_errstr(const struct hc_registry *reg)
 {
 	return reg->errstr[0] ? reg->errstr : "no error";
+}
+
+enum hc_err
+hc_registry_err(const struct hc_registry *reg)
+{
+	return reg->err;
+}
+
+const char *
+hc_registry_key(const struct hc_registry *reg, enum hc_registry_key k)
+{
+	return (unsigned)k < HC_REGISTRY_KEY_MAX ? reg->key[k] : "";
+}
+
+struct hc_redis *
+hc_registry_redis(const struct hc_registry *reg)
+{
+	return reg->redis;
+}
+
+enum hc_err
+hc_registry_run(struct hc_registry *reg, const struct hc_script *s, int nkeys,
+    const char *const *keys, int nargs, const char *const *args,
+    const size_t *arglens, redisReply **out)
+{
+	enum hc_err	 rc;
+
+	if ((rc = hc_script_run(reg->redis, s, nkeys, keys, nargs, args, arglens,
+	    out, reg->errstr, sizeof(reg->errstr))) != HC_OK)
+		reg->err = rc;
+	return rc;
 }
 
 int
@@ -165,83 +179,18 @@ hc_registry_meta_valid(json_object *meta, char *why, size_t whylen)
 	return 1;
 }
 
-/*
- * Runs script s with keys and args (lens may be NULL).  EVALSHA first;
- * after NOSCRIPT (a restarted or flushed Redis) the body itself with
- * EVAL, which also caches it again.  Returns a non-error reply the
- * caller frees, or NULL with errstr set.
- */
+/* Runs the registry's script s; NULL with the handle's error set. */
 static redisReply *
-hc_reg_script(struct hc_registry *reg, enum hc_script s, int nkeys,
+hc_reg_script(struct hc_registry *reg, enum hc_registry_lua s, int nkeys,
     const char *const *keys, int nargs, const char *const *args,
     const size_t *arglens)
 {
-	const char	*argv[16];
-	size_t		 lens[16];
-	char		 nk[16];
 	redisReply	*rep;
-	int		 argc = 0, i, pass;
 
-	if (3 + nkeys + nargs > 16) {
-		hc_reg_err(reg, "%s: too many arguments", hc_registry_scripts[s].name);
+	if (hc_registry_run(reg, &reg->script[s], nkeys, keys, nargs, args,
+	    arglens, &rep) != HC_OK)
 		return NULL;
-	}
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	for (pass = reg->sha[s][0] ? 0 : 1; pass < 2; pass++) {
-		argc = 0;
-		argv[argc] = pass == 0 ? "EVALSHA" : "EVAL";
-		lens[argc] = strlen(argv[argc]);
-		argc++;
-		argv[argc] = pass == 0 ? reg->sha[s] : hc_registry_scripts[s].body;
-		lens[argc] = strlen(argv[argc]);
-		argc++;
-		argv[argc] = nk;
-		lens[argc] = strlen(nk);
-		argc++;
-		for (i = 0; i < nkeys; i++, argc++) {
-			argv[argc] = keys[i];
-			lens[argc] = strlen(keys[i]);
-		}
-		for (i = 0; i < nargs; i++, argc++) {
-			argv[argc] = args[i];
-			lens[argc] = arglens != NULL ? arglens[i] : strlen(args[i]);
-		}
-		/*
-		 * A connection that broke since its last use (Redis restarted)
-		 * fails once and is reopened by the next call: try that call
-		 * at once rather than answer 503 to this request.
-		 */
-		if ((rep = hc_redis_cmdargv(reg->redis, argc, argv, lens)) == NULL &&
-		    (rep = hc_redis_cmdargv(reg->redis, argc, argv, lens)) == NULL) {
-			hc_reg_err(reg, "%s(%s): %s", argv[0], hc_registry_scripts[s].name,
-			    hc_redis_errstr(reg->redis));
-			return NULL;
-		}
-		if (rep->type != REDIS_REPLY_ERROR)
-			return rep;
-		if (pass == 0 && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
-			freeReplyObject(rep);
-			continue;
-		}
-		hc_reg_err(reg, "%s(%s): %.160s", argv[0], hc_registry_scripts[s].name,
-		    rep->str);
-		freeReplyObject(rep);
-		return NULL;
-	}
-	return NULL;
-}
-
-/* An integer element of a script's answer (Lua numbers come as integers, ours as strings). */
-static long long
-hc_reply_ll(const redisReply *r)
-{
-	if (r == NULL)
-		return 0;
-	if (r->type == REDIS_REPLY_INTEGER)
-		return r->integer;
-	if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
-		return strtoll(r->str, NULL, 10);
-	return 0;
+	return rep;
 }
 
 /* Checks that rep is an array of at least n elements. */
@@ -249,11 +198,34 @@ static int
 hc_reply_array(struct hc_registry *reg, const redisReply *rep, size_t n,
     const char *what)
 {
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < n) {
-		hc_reg_err(reg, "%s: unexpected reply from Redis", what);
+	if (!hc_script_is_array(rep, n)) {
+		hc_registry_seterr(reg, HC_ERR_REDIS,
+		    "%s: unexpected reply from Redis", what);
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The event {"event","instance_id","at"}: a new object (the caller puts
+ * it) with its text in *s, or NULL without memory.
+ */
+static json_object *
+hc_reg_event(const char *event, const char *id, const char *at, const char **s)
+{
+	json_object	*o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (hc_json_add(o, "event", json_object_new_string(event)) != 0 ||
+	    hc_json_add(o, "instance_id", json_object_new_string(id)) != 0 ||
+	    hc_json_add(o, "at", json_object_new_string(at)) != 0 ||
+	    (*s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 enum hc_err
@@ -266,24 +238,18 @@ hc_registry_publish(struct hc_registry *reg, const char *event, const char *id,
 	redisReply	*rep;
 	enum hc_err	 rc = HC_ERR_NOMEM;
 
-	if ((o = json_object_new_object()) == NULL)
-		return HC_ERR_NOMEM;
 	hc_time_fmt((time_t)(at_ms / 1000), at);
-	if (json_object_object_add(o, "event", json_object_new_string(event)) ||
-	    json_object_object_add(o, "instance_id", json_object_new_string(id)) ||
-	    json_object_object_add(o, "at", json_object_new_string(at)) ||
-	    (s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL)
-		goto out;
+	if ((o = hc_reg_event(event, id, at, &s)) == NULL)
+		return hc_registry_seterr(reg, HC_ERR_NOMEM, "publish: out of memory");
 	rc = HC_ERR_REDIS;
 	if ((rep = hc_redis_cmd(reg->redis, "PUBLISH %s %s", HC_EVENTS_CHANNEL,
 	    s)) == NULL) {
-		hc_reg_err(reg, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
+		hc_registry_seterr(reg, HC_ERR_REDIS, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
 		    hc_redis_errstr(reg->redis));
 		goto out;
 	}
 	if (rep->type == REDIS_REPLY_ERROR)
-		hc_reg_err(reg, "PUBLISH(%s): %.160s", HC_EVENTS_CHANNEL, rep->str);
+		hc_registry_seterr(reg, HC_ERR_REDIS, "PUBLISH(%s): %.160s", HC_EVENTS_CHANNEL, rep->str);
 	else
 		rc = HC_OK;
 	freeReplyObject(rep);
@@ -312,12 +278,7 @@ hc_reg_publish_many(struct hc_registry *reg, const char *event,
 		return HC_OK;
 	hc_time_fmt((time_t)(at_ms / 1000), at);
 	for (i = 0; i < n; i++) {
-		if ((o = json_object_new_object()) == NULL ||
-		    json_object_object_add(o, "event", json_object_new_string(event)) ||
-		    json_object_object_add(o, "instance_id", json_object_new_string(ids[i])) ||
-		    json_object_object_add(o, "at", json_object_new_string(at)) ||
-		    (s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL) {
+		if ((o = hc_reg_event(event, ids[i], at, &s)) == NULL) {
 			rc = HC_ERR_NOMEM;
 			break;
 		}
@@ -335,14 +296,14 @@ hc_reg_publish_many(struct hc_registry *reg, const char *event,
 	json_object_put(o);
 	while (queued-- > 0) {
 		if ((rep = hc_redis_reply(reg->redis)) == NULL) {
-			hc_reg_err(reg, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
+			hc_registry_seterr(reg, HC_ERR_REDIS, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
 			    hc_redis_errstr(reg->redis));
 			return HC_ERR_REDIS;
 		}
 		freeReplyObject(rep);
 	}
 	if (rc == HC_ERR_REDIS)
-		hc_reg_err(reg, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
+		hc_registry_seterr(reg, HC_ERR_REDIS, "PUBLISH(%s): %s", HC_EVENTS_CHANNEL,
 		    hc_redis_errstr(reg->redis));
 	return rc;
 }
@@ -353,9 +314,8 @@ hc_registry_heartbeat(struct hc_registry *reg, const char *id,
 {
 	const char	*keys[3], *args[2];
 	size_t		 lens[2];
-	json_object	*p, *m;
 	redisReply	*rep = NULL;
-	const char	*payload;
+	char		*payload = NULL;
 	size_t		 plen;
 	char		 why[128];
 	long long	 now;
@@ -364,45 +324,36 @@ hc_registry_heartbeat(struct hc_registry *reg, const char *id,
 	if (!hc_registry_id_valid(id) || !hc_registry_meta_valid(meta, why,
 	    sizeof(why)) || (hostname != NULL && (hostname[0] == '\0' ||
 	    strlen(hostname) > HC_HOSTNAME_MAX))) {
-		hc_reg_err(reg, "heartbeat: invalid instance");
+		hc_registry_seterr(reg, HC_ERR_INVALID, "heartbeat: invalid instance");
 		return HC_ERR_INVALID;
 	}
-	if ((p = json_object_new_object()) == NULL)
-		return HC_ERR_NOMEM;
-	m = meta != NULL ? json_object_get(meta) : json_object_new_object();
-	if (m == NULL)
-		goto out;
-	/* hostname first: the script splices started_at in front of it. */
-	if (json_object_object_add(p, "hostname",
-	    json_object_new_string(hostname != NULL ? hostname : id)) ||
-	    json_object_object_add(p, "meta", m))
-		goto out;
-	if ((payload = json_object_to_json_string_length(p,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &plen)) == NULL)
-		goto out;
-	keys[0] = reg->key[HC_KEY_INSTANCES];
-	keys[1] = reg->key[HC_KEY_DATA];
-	keys[2] = reg->key[HC_KEY_STALE];
+	if (hc_record_payload(hostname != NULL ? hostname : id, meta, &payload,
+	    &plen) != HC_OK)
+		return hc_registry_seterr(reg, HC_ERR_NOMEM,
+		    "heartbeat: out of memory");
+	keys[0] = reg->key[HC_REGISTRY_KEY_INSTANCES];
+	keys[1] = reg->key[HC_REGISTRY_KEY_DATA];
+	keys[2] = reg->key[HC_REGISTRY_KEY_STALE];
 	args[0] = id;
 	lens[0] = strlen(id);
 	args[1] = payload;
 	lens[1] = plen;
 	rc = HC_ERR_REDIS;
-	if ((rep = hc_reg_script(reg, HC_SCRIPT_HEARTBEAT, 3, keys, 2, args,
+	if ((rep = hc_reg_script(reg, HC_REGISTRY_LUA_HEARTBEAT, 3, keys, 2, args,
 	    lens)) == NULL || !hc_reply_array(reg, rep, 2, "heartbeat"))
 		goto out;
-	now = hc_reply_ll(rep->element[1]);
+	now = hc_script_int(rep->element[1]);
 	if (registered != NULL)
-		*registered = hc_reply_ll(rep->element[0]) == 1;
+		*registered = hc_script_int(rep->element[0]) == 1;
 	if (now_ms != NULL)
 		*now_ms = now;
 	rc = HC_OK;
 	/* The heartbeat stands even if the event cannot go out. */
-	if (hc_reply_ll(rep->element[0]) == 1)
+	if (hc_script_int(rep->element[0]) == 1)
 		(void)hc_registry_publish(reg, "registered", id, now);
 out:
 	freeReplyObject(rep);
-	json_object_put(p);
+	free(payload);
 	return rc;
 }
 
@@ -415,18 +366,18 @@ hc_registry_remove(struct hc_registry *reg, const char *id)
 
 	if (!hc_registry_id_valid(id))
 		return HC_ERR_NOTFOUND;
-	keys[0] = reg->key[HC_KEY_INSTANCES];
-	keys[1] = reg->key[HC_KEY_DATA];
-	keys[2] = reg->key[HC_KEY_STALE];
+	keys[0] = reg->key[HC_REGISTRY_KEY_INSTANCES];
+	keys[1] = reg->key[HC_REGISTRY_KEY_DATA];
+	keys[2] = reg->key[HC_REGISTRY_KEY_STALE];
 	args[0] = id;
-	if ((rep = hc_reg_script(reg, HC_SCRIPT_REMOVE, 3, keys, 1, args,
+	if ((rep = hc_reg_script(reg, HC_REGISTRY_LUA_REMOVE, 3, keys, 1, args,
 	    NULL)) == NULL)
 		return HC_ERR_REDIS;
 	if (hc_reply_array(reg, rep, 2, "remove")) {
-		if (hc_reply_ll(rep->element[0]) == 1) {
+		if (hc_script_int(rep->element[0]) == 1) {
 			rc = HC_OK;
 			(void)hc_registry_publish(reg, "removed", id,
-			    hc_reply_ll(rep->element[1]));
+			    hc_script_int(rep->element[1]));
 		} else
 			rc = HC_ERR_NOTFOUND;
 	}
@@ -481,9 +432,9 @@ hc_reg_list(struct hc_registry *reg, struct hc_registry_list *out, int *broken)
 	memset(out, 0, sizeof(*out));
 	if (hc_redis_append(reg->redis, "MULTI") == 0 && ++queued &&
 	    hc_redis_append(reg->redis, "TIME") == 0 && ++queued &&
-	    hc_redis_append(reg->redis, "HGETALL %s", reg->key[HC_KEY_DATA]) == 0 &&
+	    hc_redis_append(reg->redis, "HGETALL %s", reg->key[HC_REGISTRY_KEY_DATA]) == 0 &&
 	    ++queued &&
-	    hc_redis_append(reg->redis, "EXISTS %s", reg->key[HC_KEY_PRESERVE]) == 0 &&
+	    hc_redis_append(reg->redis, "EXISTS %s", reg->key[HC_REGISTRY_KEY_PRESERVE]) == 0 &&
 	    ++queued &&
 	    hc_redis_append(reg->redis, "EXEC") == 0)
 		queued++;
@@ -496,7 +447,7 @@ hc_reg_list(struct hc_registry *reg, struct hc_registry_list *out, int *broken)
 			break;
 		}
 		if (r->type == REDIS_REPLY_ERROR && !bad) {
-			hc_reg_err(reg, "list(%s): %.160s", i == 0 ? "MULTI" :
+			hc_registry_seterr(reg, HC_ERR_REDIS, "list(%s): %.160s", i == 0 ? "MULTI" :
 			    i == 4 ? "EXEC" : "queue", r->str);
 			bad = 2;
 		}
@@ -506,7 +457,7 @@ hc_reg_list(struct hc_registry *reg, struct hc_registry_list *out, int *broken)
 			freeReplyObject(r);
 	}
 	if (bad == 1 || queued < 5) {
-		hc_reg_err(reg, "list: %s", hc_redis_errstr(reg->redis));
+		hc_registry_seterr(reg, HC_ERR_REDIS, "list: %s", hc_redis_errstr(reg->redis));
 		*broken = 1;
 		goto fail;
 	}
@@ -517,15 +468,15 @@ hc_reg_list(struct hc_registry *reg, struct hc_registry_list *out, int *broken)
 	h = rep->element[1];
 	if (t->type != REDIS_REPLY_ARRAY || t->elements != 2 ||
 	    h->type != REDIS_REPLY_ARRAY || h->elements % 2 != 0) {
-		hc_reg_err(reg, "list: unexpected reply from Redis");
+		hc_registry_seterr(reg, HC_ERR_REDIS, "list: unexpected reply from Redis");
 		return HC_ERR_REDIS;
 	}
-	out->now_ms = hc_reply_ll(t->element[0]) * 1000 +
-	    hc_reply_ll(t->element[1]) / 1000;
-	out->self_preservation = hc_reply_ll(rep->element[2]) == 1;
+	out->now_ms = hc_script_int(t->element[0]) * 1000 +
+	    hc_script_int(t->element[1]) / 1000;
+	out->self_preservation = hc_script_int(rep->element[2]) == 1;
 	n = h->elements / 2;
 	if (n > 0 && (out->v = calloc(n, sizeof(*out->v))) == NULL) {
-		hc_reg_err(reg, "list: out of memory");
+		hc_registry_seterr(reg, HC_ERR_NOMEM, "list: out of memory");
 		return HC_ERR_NOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -533,14 +484,14 @@ hc_reg_list(struct hc_registry *reg, struct hc_registry_list *out, int *broken)
 		const redisReply *k = h->element[2 * i], *v = h->element[2 * i + 1];
 
 		if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
-			hc_reg_err(reg, "list: unexpected reply from Redis");
+			hc_registry_seterr(reg, HC_ERR_REDIS, "list: unexpected reply from Redis");
 			return HC_ERR_REDIS;
 		}
 		in->id = k->str;
 		in->id_len = k->len;
 		in->data = v->str;
 		in->data_len = v->len;
-		in->last_ms = hc_registry_data_last(v->str, v->len);
+		in->last_ms = hc_record_last(v->str, v->len);
 		in->stale = out->now_ms - in->last_ms > reg->ttl_ms;
 		if (in->stale)
 			out->stale++;
@@ -571,28 +522,34 @@ hc_registry_list_free(struct hc_registry_list *l)
 enum hc_err
 hc_registry_summary(struct hc_registry *reg, struct hc_registry_summary *out)
 {
-	const char	*keys[2], *args[1];
+	const char	*keys[3], *args[1];
 	char		 ttl[32];
 	redisReply	*rep;
 	enum hc_err	 rc = HC_ERR_REDIS;
+	long long	 d;
 
 	memset(out, 0, sizeof(*out));
-	keys[0] = reg->key[HC_KEY_INSTANCES];
-	keys[1] = reg->key[HC_KEY_PRESERVE];
+	out->desired = -1;
+	keys[0] = reg->key[HC_REGISTRY_KEY_INSTANCES];
+	keys[1] = reg->key[HC_REGISTRY_KEY_PRESERVE];
+	keys[2] = reg->key[HC_REGISTRY_KEY_STATUS];
 	snprintf(ttl, sizeof(ttl), "%lld", reg->ttl_ms);
 	args[0] = ttl;
-	if ((rep = hc_reg_script(reg, HC_SCRIPT_SUMMARY, 2, keys, 1, args,
+	if ((rep = hc_reg_script(reg, HC_REGISTRY_LUA_SUMMARY, 3, keys, 1, args,
 	    NULL)) == NULL)
 		return HC_ERR_REDIS;
 	if (hc_reply_array(reg, rep, 3, "summary")) {
-		out->now_ms = hc_reply_ll(rep->element[0]);
-		out->total = (long)hc_reply_ll(rep->element[1]);
-		out->stale = (long)hc_reply_ll(rep->element[2]);
+		out->now_ms = hc_script_int(rep->element[0]);
+		out->total = (long)hc_script_int(rep->element[1]);
+		out->stale = (long)hc_script_int(rep->element[2]);
 		out->active = out->total - out->stale;
-		if (rep->elements > 3 && rep->element[3]->type == REDIS_REPLY_STRING) {
+		if (rep->elements > 3 && hc_script_is_string(rep->element[3])) {
 			out->self_preservation = 1;
-			out->self_preservation_since_ms = hc_reply_ll(rep->element[3]);
+			out->self_preservation_since_ms = hc_script_int(rep->element[3]);
 		}
+		if (rep->elements > 4 &&
+		    hc_script_int_strict(rep->element[4], &d) == 0 && d >= 0)
+			out->desired = (long)d;
 		rc = HC_OK;
 	}
 	freeReplyObject(rep);
@@ -615,28 +572,6 @@ hc_registry_tick_free(struct hc_registry_tick *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Copies the strings of array a into a new vector; -1 without memory. */
-static int
-hc_strv(const redisReply *a, char ***v, size_t *n)
-{
-	size_t	 i;
-
-	*v = NULL;
-	*n = 0;
-	if (a->type != REDIS_REPLY_ARRAY || a->elements == 0)
-		return 0;
-	if ((*v = calloc(a->elements, sizeof(**v))) == NULL)
-		return -1;
-	for (i = 0; i < a->elements; i++) {
-		if (a->element[i]->type != REDIS_REPLY_STRING)
-			continue;
-		if (((*v)[*n] = strndup(a->element[i]->str, a->element[i]->len)) == NULL)
-			return -1;
-		(*n)++;
-	}
-	return 0;
-}
-
 static int
 hc_str_cmp(const void *a, const void *b)
 {
@@ -652,10 +587,10 @@ hc_reg_maintain(struct hc_registry *reg, int force, struct hc_registry_tick *out
 	enum hc_err	 rc = HC_ERR_REDIS, prc;
 
 	memset(out, 0, sizeof(*out));
-	keys[0] = reg->key[HC_KEY_INSTANCES];
-	keys[1] = reg->key[HC_KEY_DATA];
-	keys[2] = reg->key[HC_KEY_STALE];
-	keys[3] = reg->key[HC_KEY_PRESERVE];
+	keys[0] = reg->key[HC_REGISTRY_KEY_INSTANCES];
+	keys[1] = reg->key[HC_REGISTRY_KEY_DATA];
+	keys[2] = reg->key[HC_REGISTRY_KEY_STALE];
+	keys[3] = reg->key[HC_REGISTRY_KEY_PRESERVE];
 	snprintf(ttl, sizeof(ttl), "%lld", reg->ttl_ms);
 	snprintf(prune, sizeof(prune), "%lld", reg->prune_ms);
 	snprintf(ratio, sizeof(ratio), "%.6f", reg->ratio);
@@ -663,25 +598,25 @@ hc_reg_maintain(struct hc_registry *reg, int force, struct hc_registry_tick *out
 	args[1] = prune;
 	args[2] = ratio;
 	args[3] = force ? "1" : "0";
-	if ((rep = hc_reg_script(reg, HC_SCRIPT_MAINTAIN, 4, keys, 4, args,
+	if ((rep = hc_reg_script(reg, HC_REGISTRY_LUA_MAINTAIN, 4, keys, 4, args,
 	    NULL)) == NULL)
 		return HC_ERR_REDIS;
 	if (!hc_reply_array(reg, rep, 8, "maintain"))
 		goto out;
-	out->summary.now_ms = hc_reply_ll(rep->element[0]);
-	out->summary.total = (long)hc_reply_ll(rep->element[1]);
-	out->summary.stale = (long)hc_reply_ll(rep->element[2]);
+	out->summary.now_ms = hc_script_int(rep->element[0]);
+	out->summary.total = (long)hc_script_int(rep->element[1]);
+	out->summary.stale = (long)hc_script_int(rep->element[2]);
 	out->summary.active = out->summary.total - out->summary.stale;
 	if (rep->element[3]->type == REDIS_REPLY_STRING) {
 		out->summary.self_preservation = 1;
-		out->summary.self_preservation_since_ms = hc_reply_ll(rep->element[3]);
+		out->summary.self_preservation_since_ms = hc_script_int(rep->element[3]);
 	}
-	out->entered_preservation = hc_reply_ll(rep->element[6]) == 1;
-	out->left_preservation = hc_reply_ll(rep->element[7]) == 1;
+	out->entered_preservation = hc_script_int(rep->element[6]) == 1;
+	out->left_preservation = hc_script_int(rep->element[7]) == 1;
 	rc = HC_ERR_NOMEM;
-	if (hc_strv(rep->element[4], &out->newly_stale, &out->nnewly_stale) == -1 ||
-	    hc_strv(rep->element[5], &out->pruned, &out->npruned) == -1) {
-		hc_reg_err(reg, "maintain: out of memory");
+	if (hc_script_strv(rep->element[4], &out->newly_stale, &out->nnewly_stale) == -1 ||
+	    hc_script_strv(rep->element[5], &out->pruned, &out->npruned) == -1) {
+		hc_registry_seterr(reg, HC_ERR_NOMEM, "maintain: out of memory");
 		goto out;
 	}
 	if (out->npruned > 1)
@@ -708,107 +643,4 @@ enum hc_err
 hc_registry_prune_stale(struct hc_registry *reg, struct hc_registry_tick *out)
 {
 	return hc_reg_maintain(reg, 1, out);
-}
-
-static const char *const hc_replicas_names[HC_REPLICAS_MAX] = {
-	"unknown", "healthy", "under_replicated", "over_replicated"
-};
-
-const char *
-hc_replicas_name(enum hc_replicas st)
-{
-	if ((unsigned)st >= HC_REPLICAS_MAX)
-		return "?";
-	return hc_replicas_names[st];
-}
-
-enum hc_replicas
-hc_replicas_of(long desired, long active)
-{
-	if (desired < 0)
-		return HC_REPLICAS_UNKNOWN;
-	if (active == desired)
-		return HC_REPLICAS_HEALTHY;
-	return active < desired ? HC_REPLICAS_UNDER : HC_REPLICAS_OVER;
-}
-
-static enum hc_replicas
-hc_replicas_parse(const char *s)
-{
-	int	 i;
-
-	for (i = 0; i < HC_REPLICAS_MAX; i++)
-		if (strcmp(s, hc_replicas_names[i]) == 0)
-			return (enum hc_replicas)i;
-	return HC_REPLICAS_UNKNOWN;
-}
-
-enum hc_err
-hc_registry_status_update(struct hc_registry *reg, long desired, long active,
-    struct hc_replica_status *out)
-{
-	const char	*keys[1], *args[4];
-	char		 d[32], a[32];
-	enum hc_replicas st = hc_replicas_of(desired, active);
-	redisReply	*rep;
-	enum hc_err	 rc = HC_ERR_REDIS;
-
-	if (out != NULL)
-		memset(out, 0, sizeof(*out));
-	keys[0] = reg->key[HC_KEY_STATUS];
-	snprintf(d, sizeof(d), "%ld", desired < 0 ? -1 : desired);
-	snprintf(a, sizeof(a), "%ld", active);
-	args[0] = hc_replicas_name(st);
-	args[1] = d;
-	args[2] = a;
-	args[3] = st == HC_REPLICAS_UNDER || st == HC_REPLICAS_OVER ? "1" : "0";
-	if ((rep = hc_reg_script(reg, HC_SCRIPT_STATUS, 1, keys, 4, args,
-	    NULL)) == NULL)
-		return HC_ERR_REDIS;
-	if (hc_reply_array(reg, rep, 1, "status")) {
-		if (out != NULL) {
-			out->status = st;
-			out->desired = desired < 0 ? -1 : desired;
-			out->active = active;
-			out->updated_ms = hc_reply_ll(rep->element[0]);
-			if (rep->elements > 1 &&
-			    rep->element[1]->type == REDIS_REPLY_STRING)
-				out->mismatch_since_ms = hc_reply_ll(rep->element[1]);
-		}
-		rc = HC_OK;
-	}
-	freeReplyObject(rep);
-	return rc;
-}
-
-enum hc_err
-hc_registry_status_get(struct hc_registry *reg, struct hc_replica_status *out)
-{
-	redisReply	*rep, *e;
-
-	memset(out, 0, sizeof(*out));
-	out->desired = -1;
-	if ((rep = hc_redis_cmd(reg->redis, "HMGET %s status desired active "
-	    "mismatch_since updated_at", reg->key[HC_KEY_STATUS])) == NULL) {
-		hc_reg_err(reg, "HMGET(%s): %s", reg->key[HC_KEY_STATUS],
-		    hc_redis_errstr(reg->redis));
-		return HC_ERR_REDIS;
-	}
-	if (rep->type == REDIS_REPLY_ERROR) {
-		hc_reg_err(reg, "HMGET(%s): %.160s", reg->key[HC_KEY_STATUS], rep->str);
-		freeReplyObject(rep);
-		return HC_ERR_REDIS;
-	}
-	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 5) {
-		e = rep->element[0];
-		if (e->type == REDIS_REPLY_STRING)
-			out->status = hc_replicas_parse(e->str);
-		if (rep->element[1]->type == REDIS_REPLY_STRING)
-			out->desired = (long)hc_reply_ll(rep->element[1]);
-		out->active = (long)hc_reply_ll(rep->element[2]);
-		out->mismatch_since_ms = hc_reply_ll(rep->element[3]);
-		out->updated_ms = hc_reply_ll(rep->element[4]);
-	}
-	freeReplyObject(rep);
-	return HC_OK;
 }

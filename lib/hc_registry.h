@@ -1,4 +1,4 @@
-/* hc_registry: the instance registry, self-preservation and replica status in Redis. */
+/* hc_registry: the instance registry and self-preservation in Redis. */
 /* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_REGISTRY_H
 #define HC_REGISTRY_H
@@ -9,17 +9,20 @@
 #include "hc_err.h"
 
 struct hc_redis;
+struct hc_script;
+struct redisReply;
 struct hc_settings;
 
 /*
  * Redis layout, every key under HEADCOUNT_KEY_PREFIX (<p>, "headcount:"):
  *   <p>instances          ZSET  id -> last heartbeat, ms on the Redis clock
- *   <p>instance:data      HASH  id -> {"started_at":<ms>,"last":<ms>,
- *                               "hostname":"..","meta":{..}} (last = the score)
+ *   <p>instance:data      HASH  id -> the record (hc_record.h: started_at,
+ *                               last = the score, hostname, meta)
  *   <p>instances:stale    SET   ids already announced stale (one event each)
  *   <p>self_preservation  STRING ms when self-preservation began (absent: off)
  *   <p>replicas:status    HASH  status, desired, active, mismatch_since (ms,
- *                               absent when none), updated_at (ms)
+ *                               absent when none), updated_at (ms); written
+ *                               by hc_replicas_status_update
  * Channel (no prefix, per API.md): events:instances.
  * Every write is one Lua script (EVALSHA, EVAL after NOSCRIPT): one round
  * trip, times from the Redis server's clock.  The list is one pipelined
@@ -45,6 +48,42 @@ void	 hc_registry_free(struct hc_registry *reg);
 
 /* The last failure, naming the call ("EVALSHA(heartbeat): ..."). */
 const char *hc_registry_errstr(const struct hc_registry *reg);
+
+/* The kind of the last failure (HC_OK when none). */
+enum hc_err hc_registry_err(const struct hc_registry *reg);
+
+/*
+ * The one setter of the handle's err and errstr (for the modules that
+ * keep their data beside the registry's, as hc_replicas).  Returns code.
+ */
+enum hc_err hc_registry_seterr(struct hc_registry *reg, enum hc_err code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The keys of the layout above, prefixed. */
+enum hc_registry_key {
+	HC_REGISTRY_KEY_INSTANCES,
+	HC_REGISTRY_KEY_DATA,
+	HC_REGISTRY_KEY_STALE,
+	HC_REGISTRY_KEY_PRESERVE,
+	HC_REGISTRY_KEY_STATUS,
+	HC_REGISTRY_KEY_MAX
+};
+
+/* The full name of key k (owned by reg). */
+const char *hc_registry_key(const struct hc_registry *reg,
+	    enum hc_registry_key k);
+
+/* The Redis connection reg works on (borrowed). */
+struct hc_redis *hc_registry_redis(const struct hc_registry *reg);
+
+/*
+ * Runs script s as hc_script_run does, recording a failure on the
+ * handle.  Returns HC_OK with *out (the caller frees), or HC_ERR_REDIS.
+ */
+enum hc_err hc_registry_run(struct hc_registry *reg, const struct hc_script *s,
+	    int nkeys, const char *const *keys, int nargs,
+	    const char *const *args, const size_t *arglens,
+	    struct redisReply **out);
 
 /* 1 when id matches [A-Za-z0-9][A-Za-z0-9._:-]{0,127}, else 0. */
 int	 hc_registry_id_valid(const char *id);
@@ -106,12 +145,6 @@ enum hc_err hc_registry_list(struct hc_registry *reg,
 void	 hc_registry_list_free(struct hc_registry_list *l);
 
 /*
- * The last heartbeat (ms) kept in a stored value of <p>instance:data, 0
- * when it has none (hc_registry_json.c; used by hc_registry_list).
- */
-long long hc_registry_data_last(const char *data, size_t len);
-
-/*
  * The API.md array of instance objects ({"instance_id","hostname",
  * "started_at","last_heartbeat","seconds_since_heartbeat","is_stale",
  * "meta"}) for l, rendered in one pass.  Returns a new array the caller
@@ -129,6 +162,7 @@ struct hc_registry_summary {
 	long		 stale;
 	int		 self_preservation;
 	long long	 self_preservation_since_ms;	/* 0 when off */
+	long		 desired;	/* as last stored in replicas:status, -1 when none */
 };
 
 /* Returns HC_OK with *out filled, or HC_ERR_REDIS. */
@@ -169,45 +203,6 @@ enum hc_err hc_registry_maintain(struct hc_registry *reg,
  */
 enum hc_err hc_registry_prune_stale(struct hc_registry *reg,
 	    struct hc_registry_tick *out);
-
-enum hc_replicas {
-	HC_REPLICAS_UNKNOWN,		/* no desired count known */
-	HC_REPLICAS_HEALTHY,
-	HC_REPLICAS_UNDER,
-	HC_REPLICAS_OVER,
-	HC_REPLICAS_MAX
-};
-
-/* "unknown", "healthy", "under_replicated", "over_replicated"; "?" else. */
-const char *hc_replicas_name(enum hc_replicas st);
-
-/* The state for desired (< 0: unknown) against active. */
-enum hc_replicas hc_replicas_of(long desired, long active);
-
-struct hc_replica_status {
-	enum hc_replicas status;
-	long		 desired;	/* -1 when unknown */
-	long		 active;
-	long long	 mismatch_since_ms;	/* 0 when healthy/unknown */
-	long long	 updated_ms;		/* 0 when never written */
-};
-
-/*
- * Stores status hc_replicas_of(desired, active) atomically: sets
- * mismatch_since (Redis clock) when the status becomes under/over
- * replicated and keeps it while it stays a mismatch; clears it when
- * healthy or unknown.  *out (may be NULL) gets what is now stored.
- * Returns HC_OK or HC_ERR_REDIS.
- */
-enum hc_err hc_registry_status_update(struct hc_registry *reg, long desired,
-	    long active, struct hc_replica_status *out);
-
-/*
- * Reads the stored status; HC_OK with updated_ms 0 and status unknown when
- * none was ever written.  Returns HC_OK or HC_ERR_REDIS.
- */
-enum hc_err hc_registry_status_get(struct hc_registry *reg,
-	    struct hc_replica_status *out);
 
 /*
  * Publishes {"event":event,"instance_id":id,"at":RFC 3339 of at_ms} on

@@ -7,68 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hc_buf.h"
+#include "hc_json.h"
+#include "hc_record.h"
 #include "hc_time.h"
-
-/* Reads digits at *p (at most 18), advancing it; -1 when there are none. */
-static long long
-hc_digits_at(const char **p, const char *end)
-{
-	long long v = 0;
-	int	 n = 0;
-
-	while (*p < end && **p >= '0' && **p <= '9' && n < 18) {
-		v = v * 10 + (**p - '0');
-		(*p)++;
-		n++;
-	}
-	return n > 0 ? v : -1;
-}
-
-/*
- * The times at the front of a stored value, {"started_at":N,"last":M,...}
- * as the heartbeat script writes it.  Returns a pointer just past
- * "M,", or NULL when data has another shape.
- */
-static const char *
-hc_data_times(const char *d, size_t len, long long *started, long long *last)
-{
-	static const char p1[] = "{\"started_at\":", p2[] = ",\"last\":";
-	const char *p = d, *end = d + len;
-
-	if (len < sizeof(p1) + sizeof(p2) || memcmp(p, p1, sizeof(p1) - 1) != 0)
-		return NULL;
-	p += sizeof(p1) - 1;
-	if ((*started = hc_digits_at(&p, end)) < 0 ||
-	    (size_t)(end - p) < sizeof(p2) || memcmp(p, p2, sizeof(p2) - 1) != 0)
-		return NULL;
-	p += sizeof(p2) - 1;
-	if ((*last = hc_digits_at(&p, end)) < 0 || p >= end || *p != ',')
-		return NULL;
-	return p + 1;
-}
-
-long long
-hc_registry_data_last(const char *d, size_t len)
-{
-	json_tokener	*tok;
-	json_object	*o, *v;
-	long long	 started, last = 0;
-
-	if (hc_data_times(d, len, &started, &last) != NULL)
-		return last;
-	/* Another shape (written by hand?): the careful way. */
-	if ((tok = json_tokener_new()) == NULL)
-		return 0;
-	o = json_tokener_parse_ex(tok, d, (int)len);
-	json_tokener_free(tok);
-	if (o == NULL)
-		return 0;
-	if (json_object_object_get_ex(o, "last", &v) &&
-	    json_object_is_type(v, json_type_int))
-		last = json_object_get_int64(v);
-	json_object_put(o);
-	return last;
-}
 
 /*
  * RFC 3339 of ms (UTC), without gmtime_r/strftime: a list of 10,000
@@ -127,62 +69,42 @@ static json_object *
 hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in,
     json_tokener *tok)
 {
-	json_object	*o, *data = NULL, *host = NULL, *meta = NULL, *sa;
+	json_object	*o, *host = NULL, *meta = NULL;
 	long long	 started = in->last_ms, since;
 	char		 buf[HC_TIME_BUFSZ];
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	if (in->data != NULL) {
-		json_tokener_reset(tok);
-		data = json_tokener_parse_ex(tok, in->data, (int)in->data_len);
-		if (data != NULL && !json_object_is_type(data, json_type_object)) {
-			json_object_put(data);
-			data = NULL;
-		}
-	}
 	/* Missing or damaged data (written by hand?) shows defaults, never fails. */
-	if (data != NULL) {
-		if (json_object_object_get_ex(data, "hostname", &host) &&
-		    json_object_is_type(host, json_type_string))
-			json_object_get(host);
-		else
-			host = NULL;
-		if (json_object_object_get_ex(data, "meta", &meta) &&
-		    json_object_is_type(meta, json_type_object))
-			json_object_get(meta);
-		else
-			meta = NULL;
-		if (json_object_object_get_ex(data, "started_at", &sa) &&
-		    json_object_is_type(sa, json_type_int))
-			started = json_object_get_int64(sa);
-		json_object_put(data);
-	}
+	if (in->data != NULL)
+		(void)hc_record_parse(in->data, in->data_len, tok, &started, &host,
+		    &meta);
 	since = (l->now_ms - in->last_ms) / 1000;
 	if (since < 0)
 		since = 0;
-	if (json_object_object_add(o, "instance_id",
-	    json_object_new_string_len(in->id, (int)in->id_len)))
+	if (hc_json_add(o, "instance_id",
+	    json_object_new_string_len(in->id, (int)in->id_len)) != 0)
 		goto fail;
 	if (host == NULL)
 		host = json_object_new_string_len(in->id, (int)in->id_len);
-	if (json_object_object_add(o, "hostname", host)) {
+	/* hc_json_add consumes host and meta, added or not. */
+	if (hc_json_add(o, "hostname", host) != 0) {
 		host = NULL;
 		goto fail;
 	}
 	host = NULL;
 	hc_fmt_ms(started, buf);
-	if (json_object_object_add(o, "started_at", json_object_new_string(buf)))
+	if (hc_json_add(o, "started_at", json_object_new_string(buf)) != 0)
 		goto fail;
 	hc_fmt_ms(in->last_ms, buf);
-	if (json_object_object_add(o, "last_heartbeat", json_object_new_string(buf)) ||
-	    json_object_object_add(o, "seconds_since_heartbeat",
-	    json_object_new_int64(since)) ||
-	    json_object_object_add(o, "is_stale", json_object_new_boolean(in->stale)))
+	if (hc_json_add(o, "last_heartbeat", json_object_new_string(buf)) != 0 ||
+	    hc_json_add(o, "seconds_since_heartbeat",
+	    json_object_new_int64(since)) != 0 ||
+	    hc_json_add(o, "is_stale", json_object_new_boolean(in->stale)) != 0)
 		goto fail;
-	if (meta == NULL && (meta = json_object_new_object()) == NULL)
-		goto fail;
-	if (json_object_object_add(o, "meta", meta)) {
+	if (meta == NULL)
+		meta = json_object_new_object();
+	if (hc_json_add(o, "meta", meta) != 0) {
 		meta = NULL;
 		goto fail;
 	}
@@ -193,39 +115,6 @@ fail:
 	json_object_put(o);
 	return NULL;
 }
-
-/* A growing text buffer for the list. */
-struct hc_text {
-	char	*buf;
-	size_t	 len, cap;
-	int	 oom;
-};
-
-static void
-hc_text_add(struct hc_text *t, const char *s, size_t len)
-{
-	char	*nb;
-	size_t	 ncap;
-
-	if (t->oom)
-		return;
-	if (t->len + len + 1 > t->cap) {
-		ncap = t->cap ? t->cap : 4096;
-		while (t->len + len + 1 > ncap)
-			ncap *= 2;
-		if ((nb = realloc(t->buf, ncap)) == NULL) {
-			t->oom = 1;
-			return;
-		}
-		t->buf = nb;
-		t->cap = ncap;
-	}
-	memcpy(t->buf + t->len, s, len);
-	t->len += len;
-	t->buf[t->len] = '\0';
-}
-
-#define HC_TEXT_LIT(t, lit) hc_text_add((t), (lit), sizeof(lit) - 1)
 
 /* Whether s needs no JSON escaping (ids almost always: they were validated). */
 static int
@@ -240,109 +129,73 @@ hc_plain(const char *s, size_t len)
 	return 1;
 }
 
-/*
- * Finds the hostname string token and the meta object text in data as
- * hc_registry_heartbeat stores it: {"started_at":N,"last":M,"hostname":
- * "...","meta":{...}} (json-c's own output, so both are valid JSON).  Returns
- * 0, or -1 when data has another shape (the caller then parses it).
- */
-static int
-hc_data_split(const char *d, size_t len, long long *started, const char **host,
-    size_t *hostlen, const char **meta, size_t *metalen)
-{
-	static const char p2[] = "\"hostname\":\"", p3[] = ",\"meta\":{";
-	const char *p, *end = d + len, *h;
-	long long last;
-
-	if ((p = hc_data_times(d, len, started, &last)) == NULL ||
-	    (size_t)(end - p) < sizeof(p2) + sizeof(p3) ||
-	    memcmp(p, p2, sizeof(p2) - 1) != 0)
-		return -1;
-	h = p + sizeof(p2) - 2;		/* the opening quote */
-	for (p = h + 1; p < end && *p != '"'; p++)
-		if (*p == '\\' && ++p >= end)
-			return -1;
-	if (p >= end)
-		return -1;
-	p++;				/* past the closing quote */
-	if ((size_t)(end - p) < sizeof(p3) || memcmp(p, p3, sizeof(p3) - 1) != 0 ||
-	    end[-1] != '}' || end[-2] != '}')
-		return -1;
-	*host = h;
-	*hostlen = (size_t)(p - h);
-	*meta = p + sizeof(p3) - 2;	/* the opening brace */
-	*metalen = (size_t)(end - 1 - *meta);
-	return 0;
-}
-
 /* Appends s as a JSON string, escaped by json-c. */
 static void
-hc_text_jstr(struct hc_text *t, const char *s, size_t len)
+hc_text_jstr(struct hc_buf *t, const char *s, size_t len)
 {
 	json_object	*o;
 	const char	*js;
 	size_t		 jl;
 
 	if (hc_plain(s, len)) {
-		HC_TEXT_LIT(t, "\"");
-		hc_text_add(t, s, len);
-		HC_TEXT_LIT(t, "\"");
+		HC_BUF_LIT(t, "\"");
+		hc_buf_add(t, s, len);
+		HC_BUF_LIT(t, "\"");
 		return;
 	}
 	if ((o = json_object_new_string_len(s, (int)len)) == NULL ||
 	    (js = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &jl)) == NULL)
-		t->oom = 1;
+		t->err = HC_ERR_NOMEM;
 	else
-		hc_text_add(t, js, jl);
+		hc_buf_add(t, js, jl);
 	json_object_put(o);
 }
 
 /* One instance object, by splicing the stored JSON (no parse, no object per field). */
 static void
-hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
+hc_text_inst(struct hc_buf *t, const struct hc_registry_list *l,
     const struct hc_instance *in, json_tokener *tok)
 {
-	const char	*host, *meta;
-	size_t		 hostlen, metalen, jl;
-	long long	 started, since;
+	struct hc_record rec;
+	size_t		 jl;
+	long long	 since;
 	char		 buf[HC_TIME_BUFSZ + 32];
 	json_object	*o;
 	const char	*js;
 
-	if (in->data == NULL || hc_data_split(in->data, in->data_len, &started,
-	    &host, &hostlen, &meta, &metalen) == -1) {
+	if (in->data == NULL || hc_record_split(in->data, in->data_len, &rec) == -1) {
 		/* Written by someone else, or damaged: the careful way. */
 		if ((o = hc_inst_json(l, in, tok)) == NULL ||
 		    (js = json_object_to_json_string_length(o,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &jl)) == NULL)
-			t->oom = 1;
+			t->err = HC_ERR_NOMEM;
 		else
-			hc_text_add(t, js, jl);
+			hc_buf_add(t, js, jl);
 		json_object_put(o);
 		return;
 	}
-	HC_TEXT_LIT(t, "{\"instance_id\":");
+	HC_BUF_LIT(t, "{\"instance_id\":");
 	hc_text_jstr(t, in->id, in->id_len);
-	HC_TEXT_LIT(t, ",\"hostname\":");
-	hc_text_add(t, host, hostlen);
-	HC_TEXT_LIT(t, ",\"started_at\":\"");
-	hc_fmt_ms(started, buf);
-	hc_text_add(t, buf, 20);
-	HC_TEXT_LIT(t, "\",\"last_heartbeat\":\"");
+	HC_BUF_LIT(t, ",\"hostname\":");
+	hc_buf_add(t, rec.host, rec.hostlen);
+	HC_BUF_LIT(t, ",\"started_at\":\"");
+	hc_fmt_ms(rec.started_ms, buf);
+	hc_buf_add(t, buf, 20);
+	HC_BUF_LIT(t, "\",\"last_heartbeat\":\"");
 	hc_fmt_ms(in->last_ms, buf);
-	hc_text_add(t, buf, 20);
+	hc_buf_add(t, buf, 20);
 	since = (l->now_ms - in->last_ms) / 1000;
 	if (since < 0)
 		since = 0;
 	jl = (size_t)snprintf(buf, sizeof(buf), "\",\"seconds_since_heartbeat\":%lld", since);
-	hc_text_add(t, buf, jl);
+	hc_buf_add(t, buf, jl);
 	if (in->stale)
-		HC_TEXT_LIT(t, ",\"is_stale\":true,\"meta\":");
+		HC_BUF_LIT(t, ",\"is_stale\":true,\"meta\":");
 	else
-		HC_TEXT_LIT(t, ",\"is_stale\":false,\"meta\":");
-	hc_text_add(t, meta, metalen);
-	HC_TEXT_LIT(t, "}");
+		HC_BUF_LIT(t, ",\"is_stale\":false,\"meta\":");
+	hc_buf_add(t, rec.meta, rec.metalen);
+	HC_BUF_LIT(t, "}");
 }
 
 /*
@@ -356,26 +209,28 @@ hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
 json_object *
 hc_registry_list_json(const struct hc_registry_list *l)
 {
-	struct hc_text	 t = { NULL, 0, 0, 0 };
+	struct hc_buf	 t = HC_BUF_INIT;
 	json_object	*a;
 	json_tokener	*tok;
+	char		*text;
 	size_t		 i;
 
 	if ((tok = json_tokener_new()) == NULL)
 		return NULL;
-	HC_TEXT_LIT(&t, "[");
-	for (i = 0; i < l->n && !t.oom; i++) {
+	HC_BUF_LIT(&t, "[");
+	for (i = 0; i < l->n && t.err == HC_OK; i++) {
 		if (i > 0)
-			HC_TEXT_LIT(&t, ",");
+			HC_BUF_LIT(&t, ",");
 		hc_text_inst(&t, l, &l->v[i], tok);
 	}
-	HC_TEXT_LIT(&t, "]");
+	HC_BUF_LIT(&t, "]");
 	json_tokener_free(tok);
-	if (t.oom || (a = json_object_new_array()) == NULL) {
-		free(t.buf);
+	if ((text = hc_buf_take(&t, NULL)) == NULL ||
+	    (a = json_object_new_array()) == NULL) {
+		free(text);
 		return NULL;
 	}
-	json_object_set_serializer(a, json_object_userdata_to_json_string, t.buf,
+	json_object_set_serializer(a, json_object_userdata_to_json_string, text,
 	    json_object_free_userdata);
 	return a;
 }

@@ -3,41 +3,35 @@
 #include "config.h"
 #include "hc_registry_lua.h"
 
-/*
- * Every script starts from the Redis clock.  replicate_commands makes
- * writes after TIME legal on Redis < 5 (a no-op later).
- */
-#define HC_LUA_NOW \
-	"if redis.replicate_commands then redis.replicate_commands() end\n" \
-	"local t = redis.call('TIME')\n" \
-	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
-	"local nows = string.format('%d', now)\n"
+#include "hc_record.h"
+#include "hc_script.h"
 
-/* KEYS: instances, data, stale.  ARGV: id, payload {"hostname",..,"meta"}. */
-static const char hc_lua_heartbeat[] = HC_LUA_NOW
+/* KEYS: instances, data, stale.  ARGV: id, payload (hc_record_payload). */
+static const char hc_lua_heartbeat[] = HC_SCRIPT_LUA_NOW HC_RECORD_LUA
 	"local new = redis.call('ZADD', KEYS[1], now, ARGV[1])\n"
 	"local started = nil\n"
 	"if new == 0 then\n"
 	"  local old = redis.call('HGET', KEYS[2], ARGV[1])\n"
-	"  if old then started = string.match(old, '^{\"started_at\":(%d+),') end\n"
+	"  if old then started = hc_record_started(old) end\n"
 	"end\n"
 	"if not started then started = nows end\n"
-	"redis.call('HSET', KEYS[2], ARGV[1], '{\"started_at\":' .. started .. ',\"last\":' .. nows .. ',' .. string.sub(ARGV[2], 2))\n"
+	"redis.call('HSET', KEYS[2], ARGV[1], hc_record(started, nows, ARGV[2]))\n"
 	"redis.call('SREM', KEYS[3], ARGV[1])\n"
 	"return {new, nows}\n";
 
 /* KEYS: instances, data, stale.  ARGV: id. */
-static const char hc_lua_remove[] = HC_LUA_NOW
+static const char hc_lua_remove[] = HC_SCRIPT_LUA_NOW
 	"local n = redis.call('ZREM', KEYS[1], ARGV[1])\n"
 	"redis.call('HDEL', KEYS[2], ARGV[1])\n"
 	"redis.call('SREM', KEYS[3], ARGV[1])\n"
 	"return {n, nows}\n";
 
-/* KEYS: instances, preservation.  ARGV: ttl_ms. */
-static const char hc_lua_summary[] = HC_LUA_NOW
+/* KEYS: instances, preservation, replicas:status.  ARGV: ttl_ms. */
+static const char hc_lua_summary[] = HC_SCRIPT_LUA_NOW
 	"local total = redis.call('ZCARD', KEYS[1])\n"
 	"local stale = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[1])))\n"
-	"return {nows, total, stale, redis.call('GET', KEYS[2]) or false}\n";
+	"return {nows, total, stale, redis.call('GET', KEYS[2]) or false,\n"
+	"  redis.call('HGET', KEYS[3], 'desired') or false}\n";
 
 /*
  * KEYS: instances, data, stale, preservation.
@@ -47,7 +41,7 @@ static const char hc_lua_summary[] = HC_LUA_NOW
  * burst is still seen as one when the pass runs late (say after a Redis
  * failover that outlasted the TTL).
  */
-static const char hc_lua_maintain[] = HC_LUA_NOW
+static const char hc_lua_maintain[] = HC_SCRIPT_LUA_NOW
 	"local ttl = tonumber(ARGV[1])\n"
 	"local ratio = tonumber(ARGV[3])\n"
 	"local force = ARGV[4] == '1'\n"
@@ -88,23 +82,10 @@ static const char hc_lua_maintain[] = HC_LUA_NOW
 	"return {nows, total - #pruned, nstale - #pruned, redis.call('GET', KEYS[4]) or false,\n"
 	"  newly, pruned, entered, left}\n";
 
-/* KEYS: status.  ARGV: status, desired, active, mismatch (1/0). */
-static const char hc_lua_status[] = HC_LUA_NOW
-	"local since = redis.call('HGET', KEYS[1], 'mismatch_since')\n"
-	"if ARGV[4] == '1' then\n"
-	"  if not since then since = nows; redis.call('HSET', KEYS[1], 'mismatch_since', since) end\n"
-	"else\n"
-	"  if since then redis.call('HDEL', KEYS[1], 'mismatch_since') end\n"
-	"  since = false\n"
-	"end\n"
-	"redis.call('HSET', KEYS[1], 'status', ARGV[1], 'desired', ARGV[2], 'active', ARGV[3], 'updated_at', nows)\n"
-	"return {nows, since}\n";
-
-const struct hc_registry_script hc_registry_scripts[HC_SCRIPT_MAX] = {
+const struct hc_registry_lua_src hc_registry_lua[HC_REGISTRY_LUA_MAX] = {
 	{ "heartbeat", hc_lua_heartbeat },
 	{ "remove", hc_lua_remove },
 	{ "summary", hc_lua_summary },
 	{ "maintain", hc_lua_maintain },
-	{ "status", hc_lua_status },
 };
 

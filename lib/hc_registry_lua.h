@@ -3,21 +3,20 @@
 #ifndef HC_REGISTRY_LUA_H
 #define HC_REGISTRY_LUA_H
 
-enum hc_script {
-	HC_SCRIPT_HEARTBEAT,
-	HC_SCRIPT_REMOVE,
-	HC_SCRIPT_SUMMARY,
-	HC_SCRIPT_MAINTAIN,
-	HC_SCRIPT_STATUS,
-	HC_SCRIPT_MAX
+enum hc_registry_lua {
+	HC_REGISTRY_LUA_HEARTBEAT,
+	HC_REGISTRY_LUA_REMOVE,
+	HC_REGISTRY_LUA_SUMMARY,
+	HC_REGISTRY_LUA_MAINTAIN,
+	HC_REGISTRY_LUA_MAX
 };
 
-struct hc_registry_script {
+struct hc_registry_lua_src {
 	const char	*name;
 	const char	*body;
 };
 
-/* Indexed by enum hc_script; sent as EVALSHA, EVAL after NOSCRIPT. */
-extern const struct hc_registry_script hc_registry_scripts[HC_SCRIPT_MAX];
+/* Indexed by enum hc_registry_lua; run with hc_script_run. */
+extern const struct hc_registry_lua_src hc_registry_lua[HC_REGISTRY_LUA_MAX];
 
 #endif

@@ -1,12 +1,16 @@
-/* hc_replicas: builds the replicas summary and the sentences that tell an operator what to do. */
+/* hc_replicas: the stored replica status, the replicas summary and the sentences that tell an operator what to do. */
 /* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_replicas.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "hc_json.h"
+#include "hc_redis.h"
+#include "hc_script.h"
 #include "hc_time.h"
 
 /* Stale ids named in one sentence; the rest are counted. */
@@ -22,16 +26,12 @@ hc_say(json_object *arr, int *fail, const char *fmt, ...)
 {
 	char		 buf[1536];
 	va_list		 ap;
-	json_object	*s;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if ((s = json_object_new_string(buf)) == NULL ||
-	    json_object_array_add(arr, s) != 0) {
-		json_object_put(s);
+	if (hc_json_append(arr, json_object_new_string(buf)) != 0)
 		*fail = 1;
-	}
 }
 
 /* "45 s", "12 min", "3 h 05 min", "2 d 4 h". */
@@ -326,23 +326,147 @@ hc_replicas_summary_json(const struct hc_replicas_view *v)
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	bad |= json_object_object_add(o, "configured_replicas", d->desired >= 0 ?
-	    json_object_new_int64(d->desired) : NULL);
-	bad |= json_object_object_add(o, "configured_source",
+	/* A null is added as such; a constructor's NULL is a failure (hc_json_add). */
+	bad |= d->desired >= 0 ? hc_json_add(o, "configured_replicas",
+	    json_object_new_int64(d->desired)) :
+	    json_object_object_add(o, "configured_replicas", NULL);
+	bad |= hc_json_add(o, "configured_source",
 	    json_object_new_string(hc_provider_source_name(d->source)));
-	bad |= json_object_object_add(o, "active_instances", json_object_new_int64(v->active));
-	bad |= json_object_object_add(o, "stale_instances", json_object_new_int64(v->stale));
-	bad |= json_object_object_add(o, "status",
+	bad |= hc_json_add(o, "active_instances", json_object_new_int64(v->active));
+	bad |= hc_json_add(o, "stale_instances", json_object_new_int64(v->stale));
+	bad |= hc_json_add(o, "status",
 	    json_object_new_string(hc_replicas_name(v->status)));
-	bad |= json_object_object_add(o, "mismatch_since", v->mismatch_since_ms > 0 ?
-	    json_object_new_string(hc_ms_fmt(v->mismatch_since_ms, t)) : NULL);
-	bad |= json_object_object_add(o, "self_preservation",
+	bad |= v->mismatch_since_ms > 0 ? hc_json_add(o, "mismatch_since",
+	    json_object_new_string(hc_ms_fmt(v->mismatch_since_ms, t))) :
+	    json_object_object_add(o, "mismatch_since", NULL);
+	bad |= hc_json_add(o, "self_preservation",
 	    json_object_new_boolean(v->self_preservation));
-	bad |= json_object_object_add(o, "checked_at",
+	bad |= hc_json_add(o, "checked_at",
 	    json_object_new_string(hc_ms_fmt(v->now_ms, t)));
 	if (bad) {
 		json_object_put(o);
 		return NULL;
 	}
 	return o;
+}
+
+/* ---------------------------------------------------------------- status */
+
+static const char *const hc_replicas_names[HC_REPLICAS_MAX] = {
+	"unknown", "healthy", "under_replicated", "over_replicated"
+};
+
+const char *
+hc_replicas_name(enum hc_replicas st)
+{
+	if ((unsigned)st >= HC_REPLICAS_MAX)
+		return "?";
+	return hc_replicas_names[st];
+}
+
+enum hc_replicas
+hc_replicas_of(long desired, long active)
+{
+	if (desired < 0)
+		return HC_REPLICAS_UNKNOWN;
+	if (active == desired)
+		return HC_REPLICAS_HEALTHY;
+	return active < desired ? HC_REPLICAS_UNDER : HC_REPLICAS_OVER;
+}
+
+static enum hc_replicas
+hc_replicas_parse(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < HC_REPLICAS_MAX; i++)
+		if (strcmp(s, hc_replicas_names[i]) == 0)
+			return (enum hc_replicas)i;
+	return HC_REPLICAS_UNKNOWN;
+}
+
+/* KEYS: status.  ARGV: status, desired, active, mismatch (1/0). */
+static const char hc_replicas_lua[] = HC_SCRIPT_LUA_NOW
+	"local since = redis.call('HGET', KEYS[1], 'mismatch_since')\n"
+	"if ARGV[4] == '1' then\n"
+	"  if not since then since = nows; redis.call('HSET', KEYS[1], 'mismatch_since', since) end\n"
+	"else\n"
+	"  if since then redis.call('HDEL', KEYS[1], 'mismatch_since') end\n"
+	"  since = false\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], 'status', ARGV[1], 'desired', ARGV[2], 'active', ARGV[3], 'updated_at', nows)\n"
+	"return {nows, since}\n";
+
+enum hc_err
+hc_replicas_status_update(struct hc_registry *reg, long desired, long active,
+    struct hc_replica_status *out)
+{
+	static struct hc_script script;
+	const char	*keys[1], *args[4];
+	char		 d[32], a[32];
+	enum hc_replicas st = hc_replicas_of(desired, active);
+	redisReply	*rep;
+	enum hc_err	 rc = HC_ERR_REDIS;
+
+	if (script.name == NULL)
+		hc_script_init(&script, "status", hc_replicas_lua);
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	keys[0] = hc_registry_key(reg, HC_REGISTRY_KEY_STATUS);
+	snprintf(d, sizeof(d), "%ld", desired < 0 ? -1 : desired);
+	snprintf(a, sizeof(a), "%ld", active);
+	args[0] = hc_replicas_name(st);
+	args[1] = d;
+	args[2] = a;
+	args[3] = st == HC_REPLICAS_UNDER || st == HC_REPLICAS_OVER ? "1" : "0";
+	if (hc_registry_run(reg, &script, 1, keys, 4, args, NULL, &rep) != HC_OK)
+		return HC_ERR_REDIS;
+	if (!hc_script_is_array(rep, 1))
+		hc_registry_seterr(reg, HC_ERR_REDIS,
+		    "status: unexpected reply from Redis");
+	else {
+		if (out != NULL) {
+			out->status = st;
+			out->desired = desired < 0 ? -1 : desired;
+			out->active = active;
+			out->updated_ms = hc_script_int(rep->element[0]);
+			if (rep->elements > 1 && hc_script_is_string(rep->element[1]))
+				out->mismatch_since_ms = hc_script_int(rep->element[1]);
+		}
+		rc = HC_OK;
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
+enum hc_err
+hc_replicas_status_get(struct hc_registry *reg, struct hc_replica_status *out)
+{
+	const char	*key = hc_registry_key(reg, HC_REGISTRY_KEY_STATUS);
+	struct hc_redis	*r = hc_registry_redis(reg);
+	redisReply	*rep;
+
+	memset(out, 0, sizeof(*out));
+	out->desired = -1;
+	if ((rep = hc_redis_cmd(r, "HMGET %s status desired active "
+	    "mismatch_since updated_at", key)) == NULL)
+		return hc_registry_seterr(reg, HC_ERR_REDIS, "HMGET(%s): %s", key,
+		    hc_redis_errstr(r));
+	if (rep->type == REDIS_REPLY_ERROR) {
+		hc_registry_seterr(reg, HC_ERR_REDIS, "HMGET(%s): %.160s", key,
+		    rep->str);
+		freeReplyObject(rep);
+		return HC_ERR_REDIS;
+	}
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 5) {
+		if (hc_script_is_string(rep->element[0]))
+			out->status = hc_replicas_parse(rep->element[0]->str);
+		if (hc_script_is_string(rep->element[1]))
+			out->desired = (long)hc_script_int(rep->element[1]);
+		out->active = (long)hc_script_int(rep->element[2]);
+		out->mismatch_since_ms = hc_script_int(rep->element[3]);
+		out->updated_ms = hc_script_int(rep->element[4]);
+	}
+	freeReplyObject(rep);
+	return HC_OK;
 }

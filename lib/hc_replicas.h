@@ -1,4 +1,4 @@
-/* hc_replicas: the replicas summary and the operator's recommendations (pure functions). */
+/* hc_replicas: the stored replica status, the replicas summary and the operator's recommendations. */
 /* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_REPLICAS_H
 #define HC_REPLICAS_H
@@ -8,6 +8,46 @@
 
 #include "hc_provider.h"
 #include "hc_registry.h"
+
+enum hc_replicas {
+	HC_REPLICAS_UNKNOWN,		/* no desired count known */
+	HC_REPLICAS_HEALTHY,
+	HC_REPLICAS_UNDER,
+	HC_REPLICAS_OVER,
+	HC_REPLICAS_MAX
+};
+
+/* "unknown", "healthy", "under_replicated", "over_replicated"; "?" else. */
+const char *hc_replicas_name(enum hc_replicas st);
+
+/* The state for desired (< 0: unknown) against active. */
+enum hc_replicas hc_replicas_of(long desired, long active);
+
+/* The status stored in <p>replicas:status beside the registry (hc_registry.h). */
+struct hc_replica_status {
+	enum hc_replicas status;
+	long		 desired;	/* -1 when unknown */
+	long		 active;
+	long long	 mismatch_since_ms;	/* 0 when healthy/unknown */
+	long long	 updated_ms;		/* 0 when never written */
+};
+
+/*
+ * Stores status hc_replicas_of(desired, active) atomically: sets
+ * mismatch_since (Redis clock) when the status becomes under/over
+ * replicated and keeps it while it stays a mismatch; clears it when
+ * healthy or unknown.  *out (may be NULL) gets what is now stored.
+ * Returns HC_OK or HC_ERR_REDIS (the registry's errstr says why).
+ */
+enum hc_err hc_replicas_status_update(struct hc_registry *reg, long desired,
+	    long active, struct hc_replica_status *out);
+
+/*
+ * Reads the stored status; HC_OK with updated_ms 0 and status unknown when
+ * none was ever written.  Returns HC_OK or HC_ERR_REDIS.
+ */
+enum hc_err hc_replicas_status_get(struct hc_registry *reg,
+	    struct hc_replica_status *out);
 
 /* Everything the summary and the recommendations depend on, at one moment. */
 struct hc_replicas_view {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hc_buf.h"
 #include "hc_metrics.h"
 
 static long
@@ -84,7 +85,10 @@ main(int argc, char **argv)
 			return 1;
 		for (i = 0; i < nr; i++) {
 			t0 = now_ms();
-			if ((text = hc_metrics_render(&len)) == NULL)
+			struct hc_buf b = HC_BUF_INIT;
+
+			if (hc_metrics_render(&b) != HC_OK ||
+			    (text = hc_buf_take(&b, &len)) == NULL)
 				return 1;
 			t[i] = now_ms() - t0;
 			free(text);

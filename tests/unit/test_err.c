@@ -43,5 +43,16 @@ main(void)
 	for (i = 0; i < (int)(sizeof(ecases) / sizeof(ecases[0])); i++)
 		tap_is_str(hc_strerror(ecases[i].err), ecases[i].want,
 		    "hc_strerror(%d)", (int)ecases[i].err);
+	{
+		enum hc_err	 e = HC_OK;
+		char		 buf[8];
+
+		tap_is_int(hc_err_set(&e, buf, sizeof(buf), HC_ERR_REDIS,
+		    "%s(%d)", "connect", 6379), HC_ERR_REDIS, "hc_err_set returns the code");
+		tap_is_int(e, HC_ERR_REDIS, "hc_err_set sets err");
+		tap_is_str(buf, "connect", "hc_err_set bounds errstr");
+		tap_is_int(hc_err_set(NULL, NULL, 0, HC_ERR_NOMEM, "x"), HC_ERR_NOMEM,
+		    "hc_err_set without err or errstr");
+	}
 	return tap_done();
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hc_buf.h"
 #include "tap.h"
 
 static char	 dir[] = "/tmp/test_metrics.XXXXXX";
@@ -56,9 +57,14 @@ has_line(const char *text, const char *line)
 static char *
 render(void)
 {
-	char	*t = hc_metrics_render(NULL);
+	struct hc_buf b = HC_BUF_INIT;
+	char	*t;
 
-	return t != NULL ? t : strdup("");
+	if (hc_metrics_render(&b) != HC_OK || (t = hc_buf_take(&b, NULL)) == NULL) {
+		hc_buf_free(&b);
+		return strdup("");
+	}
+	return t;
 }
 
 /*
@@ -156,7 +162,6 @@ static void
 test_unmapped(void)
 {
 	char	 err[256] = "";
-	size_t	 len = 1;
 
 	tap_ok(hc_metrics_open(seg_path("no/such/dir/m.shm"), "t", err,
 	    sizeof(err)) == -1, "open in a missing directory fails");
@@ -168,7 +173,13 @@ test_unmapped(void)
 	hc_metrics_worker_busy(1);
 	hc_metrics_count(HC_METRIC_HEARTBEATS, 1);
 	tap_ok(hc_metrics_worker_start() == -1, "worker_start without a segment: -1");
-	tap_ok(hc_metrics_render(&len) == NULL, "render without a segment: NULL");
+	{
+		struct hc_buf b = HC_BUF_INIT;
+
+		tap_is_int(hc_metrics_render(&b), HC_ERR_NOTFOUND,
+		    "render without a segment: HC_ERR_NOTFOUND");
+		tap_ok(b.p == NULL, "render without a segment: nothing written");
+	}
 	hc_metrics_close();
 }
 
@@ -192,7 +203,12 @@ test_record(void)
 	hc_metrics_count(HC_METRIC_FLAG_CHANGES, 2);
 	hc_metrics_count(HC_METRIC_MAX, 9);	/* ignored */
 
-	t = hc_metrics_render(&len);
+	{
+		struct hc_buf b = HC_BUF_INIT;
+
+		t = hc_metrics_render(&b) == HC_OK ? hc_buf_take(&b, &len) : NULL;
+		hc_buf_free(&b);
+	}
 	tap_ok(t != NULL && len == strlen(t), "render answers text of the said length");
 	if (t == NULL)
 		return;
@@ -254,7 +270,11 @@ test_record(void)
 	free(t);
 	hc_metrics_config(1, 1000);
 	hc_metrics_close();
-	tap_ok(hc_metrics_render(NULL) == NULL, "closed: nothing mapped");
+	{
+		struct hc_buf b = HC_BUF_INIT;
+
+		tap_is_int(hc_metrics_render(&b), HC_ERR_NOTFOUND, "closed: nothing mapped");
+	}
 }
 
 static void
@@ -451,16 +471,15 @@ test_escape(void)
 		{ "line\nbreak\n", 1, "line\\nbreak\\n" },
 		{ "\\\"\n", 1, "\\\\\\\"\\n" },
 	};
-	size_t	 i, len, cap;
-	char	*buf;
+	size_t	 i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		buf = NULL;
-		len = cap = 0;
-		tap_ok(hc_metrics_escape(&buf, &len, &cap, v[i].in, v[i].quote) == 0,
+		struct hc_buf b = HC_BUF_INIT;
+
+		tap_ok(hc_metrics_escape(&b, v[i].in, v[i].quote) == HC_OK,
 		    "escape case %zu", i);
-		tap_is_str(buf, v[i].out, "escape case %zu text", i);
-		free(buf);
+		tap_is_str(b.p, v[i].out, "escape case %zu text", i);
+		hc_buf_free(&b);
 	}
 }
 

@@ -276,7 +276,6 @@ test_sources(void)
 	struct hc_provider	*p;
 	struct hc_desired	 d;
 	char			 err[256];
-	enum hc_err		 e;
 	json_object		*o;
 
 	tap_is_str(hc_provider_source_name(HC_SOURCE_DO), "digitalocean", "source name: digitalocean");
@@ -305,8 +304,9 @@ test_sources(void)
 	tap_is_int(d.desired, 3, "DO down: desired from DESIRED_REPLICAS");
 	tap_is_int(d.err, HC_ERR_HTTP, "DO down: an HTTP failure");
 	tap_ok(strstr(d.error, "DigitalOcean") != NULL, "DO down: error names DigitalOcean (%s)", d.error);
-	o = hc_provider_deployments(p, NULL, 0, &e, err, sizeof(err));
-	tap_ok(o == NULL && e == HC_ERR_HTTP, "DO down: deployments fail with HC_ERR_HTTP (%s)", err);
+	o = hc_provider_deployments(p, NULL, 0);
+	tap_ok(o == NULL && hc_provider_err(p) == HC_ERR_HTTP,
+	    "DO down: deployments fail with HC_ERR_HTTP (%s)", hc_provider_errstr(p));
 	hc_provider_free(p);
 
 	/* Kubernetes without a token file and without a fallback. */
@@ -320,9 +320,11 @@ test_sources(void)
 	tap_is_int(d.err, HC_ERR_AUTH, "k8s no token: an auth failure");
 	tap_ok(strstr(d.error, "HEADCOUNT_K8S_TOKEN_FILE") != NULL,
 	    "k8s no token: error names HEADCOUNT_K8S_TOKEN_FILE (%s)", d.error);
-	o = hc_provider_metrics(p, NULL, 0, &e, err, sizeof(err));
-	tap_ok(o == NULL && e == HC_ERR_INVALID, "metrics without DO: HC_ERR_INVALID");
-	tap_ok(strstr(err, "DO_API_TOKEN") != NULL, "metrics without DO: names DO_API_TOKEN (%s)", err);
+	o = hc_provider_metrics(p, NULL, 0);
+	tap_ok(o == NULL && hc_provider_err(p) == HC_ERR_UNAVAILABLE,
+	    "metrics without DO: HC_ERR_UNAVAILABLE");
+	tap_ok(strstr(hc_provider_errstr(p), "DO_API_TOKEN") != NULL,
+	    "metrics without DO: names DO_API_TOKEN (%s)", hc_provider_errstr(p));
 	hc_provider_free(p);
 
 	settings_base(&s);

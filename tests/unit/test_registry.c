@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "hc_redis.h"
+#include "hc_replicas.h"
 #include "hc_settings.h"
 #include "tap.h"
 
@@ -392,24 +393,24 @@ test_status(struct hc_registry *reg, struct hc_redis *r)
 	struct hc_replica_status st, st2;
 	struct timespec ts = { 0, 20 * 1000000L };
 
-	tap_is_int(hc_registry_status_get(reg, &st), HC_OK, "status_get (none)");
+	tap_is_int(hc_replicas_status_get(reg, &st), HC_OK, "status_get (none)");
 	tap_is_int(st.updated_ms, 0, "never written");
 	tap_is_int(st.desired, -1, "desired unknown");
-	tap_is_int(hc_registry_status_update(reg, 3, 2, &st), HC_OK, "under");
+	tap_is_int(hc_replicas_status_update(reg, 3, 2, &st), HC_OK, "under");
 	tap_is_int(st.status, HC_REPLICAS_UNDER, "under_replicated");
 	tap_ok(st.mismatch_since_ms > 0, "mismatch_since set");
 	nanosleep(&ts, NULL);
-	tap_is_int(hc_registry_status_update(reg, 1, 2, &st2), HC_OK, "over");
+	tap_is_int(hc_replicas_status_update(reg, 1, 2, &st2), HC_OK, "over");
 	tap_is_int(st2.mismatch_since_ms, st.mismatch_since_ms, "mismatch_since kept");
-	tap_is_int(hc_registry_status_get(reg, &st2), HC_OK, "status_get");
+	tap_is_int(hc_replicas_status_get(reg, &st2), HC_OK, "status_get");
 	tap_is_int(st2.status, HC_REPLICAS_OVER, "stored over_replicated");
 	tap_is_int(st2.desired, 1, "stored desired");
 	tap_is_int(st2.active, 2, "stored active");
 	tap_is_int(st2.mismatch_since_ms, st.mismatch_since_ms, "stored mismatch_since");
-	tap_is_int(hc_registry_status_update(reg, 2, 2, &st), HC_OK, "healthy");
+	tap_is_int(hc_replicas_status_update(reg, 2, 2, &st), HC_OK, "healthy");
 	tap_is_int(st.mismatch_since_ms, 0, "mismatch_since cleared");
-	tap_is_int(hc_registry_status_update(reg, -1, 2, &st), HC_OK, "unknown");
-	tap_is_int(hc_registry_status_get(reg, &st2), HC_OK, "status_get");
+	tap_is_int(hc_replicas_status_update(reg, -1, 2, &st), HC_OK, "unknown");
+	tap_is_int(hc_replicas_status_get(reg, &st2), HC_OK, "status_get");
 	tap_is_int(st2.status, HC_REPLICAS_UNKNOWN, "stored unknown");
 	tap_is_int(st2.desired, -1, "stored desired -1");
 	tap_is_int(st2.mismatch_since_ms, 0, "no mismatch when unknown");
