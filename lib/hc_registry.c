@@ -126,59 +126,6 @@ hc_registry_run(struct hc_registry *reg, const struct hc_script *s, int nkeys,
 	return rc;
 }
 
-int
-hc_registry_id_valid(const char *id)
-{
-	size_t	 i;
-
-	if (id == NULL)
-		return 0;
-	for (i = 0; id[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)id[i];
-		int alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9');
-
-		if (i >= HC_INSTANCE_ID_MAX)
-			return 0;
-		if (!alnum && (i == 0 ||
-		    (c != '.' && c != '_' && c != ':' && c != '-')))
-			return 0;
-	}
-	return i > 0;
-}
-
-int
-hc_registry_meta_valid(json_object *meta, char *why, size_t whylen)
-{
-	int	 n = 0;
-
-	if (meta == NULL)
-		return 1;
-	if (!json_object_is_type(meta, json_type_object)) {
-		snprintf(why, whylen, "meta must be a JSON object");
-		return 0;
-	}
-	json_object_object_foreach(meta, key, val) {
-		if (++n > HC_META_MAX_KEYS) {
-			snprintf(why, whylen, "meta has more than %d keys",
-			    HC_META_MAX_KEYS);
-			return 0;
-		}
-		switch (json_object_get_type(val)) {
-		case json_type_string:
-		case json_type_int:
-		case json_type_double:
-		case json_type_boolean:
-			break;
-		default:
-			snprintf(why, whylen, "meta.%.64s must be a string, "
-			    "number or boolean", key);
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /* Runs the registry's script s; NULL with the handle's error set. */
 static redisReply *
 hc_reg_script(struct hc_registry *reg, enum hc_registry_lua s, int nkeys,
@@ -317,16 +264,9 @@ hc_registry_heartbeat(struct hc_registry *reg, const char *id,
 	redisReply	*rep = NULL;
 	char		*payload = NULL;
 	size_t		 plen;
-	char		 why[128];
 	long long	 now;
 	enum hc_err	 rc = HC_ERR_NOMEM;
 
-	if (!hc_registry_id_valid(id) || !hc_registry_meta_valid(meta, why,
-	    sizeof(why)) || (hostname != NULL && (hostname[0] == '\0' ||
-	    strlen(hostname) > HC_HOSTNAME_MAX))) {
-		hc_registry_seterr(reg, HC_ERR_INVALID, "heartbeat: invalid instance");
-		return HC_ERR_INVALID;
-	}
 	if (hc_record_payload(hostname != NULL ? hostname : id, meta, &payload,
 	    &plen) != HC_OK)
 		return hc_registry_seterr(reg, HC_ERR_NOMEM,
@@ -364,8 +304,6 @@ hc_registry_remove(struct hc_registry *reg, const char *id)
 	redisReply	*rep;
 	enum hc_err	 rc = HC_ERR_REDIS;
 
-	if (!hc_registry_id_valid(id))
-		return HC_ERR_NOTFOUND;
 	keys[0] = reg->key[HC_REGISTRY_KEY_INSTANCES];
 	keys[1] = reg->key[HC_REGISTRY_KEY_DATA];
 	keys[2] = reg->key[HC_REGISTRY_KEY_STALE];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hc_cidr.h"
+#include "hc_valid.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -133,23 +134,6 @@ hc_parse_bool(const char *v, int *out)
 	return -1;
 }
 
-/* Instance ids share the API's syntax: [A-Za-z0-9][A-Za-z0-9._:-]{0,127}. */
-static int
-hc_valid_id(const char *v)
-{
-	size_t	 i;
-
-	if (!isalnum((unsigned char)v[0]))
-		return 0;
-	for (i = 1; v[i] != '\0'; i++) {
-		if (i > 127)
-			return 0;
-		if (!isalnum((unsigned char)v[i]) && strchr("._:-", v[i]) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
 static int
 hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
     char *err, size_t errlen)
@@ -224,9 +208,9 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 			    "not one of debug, info, warn, error: \"%s\"", v);
 		break;
 	case HC_S_ID:
-		if (*v != '\0' && !hc_valid_id(v))
+		if (*v != '\0' && !hc_valid_instance_id(v))
 			return hc_fail(err, errlen, d->key,
-			    "not an instance id ([A-Za-z0-9][A-Za-z0-9._:-]{0,127}): \"%s\"", v);
+			    "not an instance id (" HC_VALID_INSTANCE_ID_RULE "): \"%s\"", v);
 		break;
 	case HC_S_STR:
 	case HC_S_OPTSTR:
@@ -356,7 +340,7 @@ hc_settings_load(struct hc_settings *s, const char *path, int required,
 			goto fail;
 
 	if (s->instance_id == NULL) {
-		if (gethostname(host, sizeof(host)) == -1 || !hc_valid_id(host))
+		if (gethostname(host, sizeof(host)) == -1 || !hc_valid_instance_id(host))
 			snprintf(host, sizeof(host), "headcount");
 		host[sizeof(host) - 1] = '\0';
 		if ((s->instance_id = strdup(host)) == NULL) {
