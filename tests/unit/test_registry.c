@@ -19,9 +19,9 @@
 #include "hc_redis.h"
 #include "hc_replicas.h"
 #include "hc_settings.h"
+#include "redis_fixture.h"
 #include "tap.h"
 
-extern char **environ;
 
 static const struct stcase {
 	long		 desired, active;
@@ -36,58 +36,7 @@ static const struct stcase {
 	{ 0, 1, HC_REPLICAS_OVER },
 };
 
-static char	 tmpdir[] = "/tmp/test_registry.XXXXXX";
-static char	 sock[256];
-static pid_t	 redis_pid = -1;
-
-static int
-redis_start(void)
-{
-	char	 opt_sock[300], opt_dir[300];
-	char	*argv[] = { "redis-server", "--port", "0", "--unixsocket", opt_sock,
-		    "--save", "", "--appendonly", "no", "--dir", opt_dir,
-		    "--logfile", "/dev/null", NULL };
-	struct timespec ts = { 0, 20 * 1000000L };
-	struct stat st;
-	int	 i;
-
-	snprintf(sock, sizeof(sock), "%s/redis.sock", tmpdir);
-	snprintf(opt_sock, sizeof(opt_sock), "%s", sock);
-	snprintf(opt_dir, sizeof(opt_dir), "%s", tmpdir);
-	if (posix_spawnp(&redis_pid, "redis-server", NULL, NULL, argv, environ) != 0) {
-		redis_pid = -1;
-		return -1;
-	}
-	for (i = 0; i < 250; i++) {
-		if (stat(sock, &st) == 0)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
-static void
-redis_stop(void)
-{
-	if (redis_pid > 0) {
-		kill(redis_pid, SIGTERM);
-		waitpid(redis_pid, NULL, 0);
-		redis_pid = -1;
-	}
-}
-
-static void
-cleanup(void)
-{
-	char	 p[300];
-
-	redis_stop();
-	snprintf(p, sizeof(p), "%s/redis.sock", tmpdir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/dump.rdb", tmpdir);
-	unlink(p);
-	rmdir(tmpdir);
-}
+static struct redis_fixture redis = { "", "", "", -1 };
 
 /* Sets id's last heartbeat (score and stored "last") to age_ms before the Redis clock. */
 static void
@@ -362,7 +311,7 @@ test_noscript_and_down(struct hc_registry *reg, struct hc_redis *r)
 	tap_is_int(hc_registry_heartbeat(reg, "after-flush", NULL, NULL, &registered,
 	    NULL), HC_OK, "heartbeat after SCRIPT FLUSH (EVAL fallback)");
 	tap_is_int(registered, 1, "registered");
-	redis_stop();
+	redis_fixture_stop(&redis);
 	tap_is_int(hc_registry_heartbeat(reg, "down", NULL, NULL, NULL, NULL),
 	    HC_ERR_REDIS, "heartbeat with Redis down");
 	tap_ok(strstr(hc_registry_errstr(reg), "heartbeat") != NULL,
@@ -380,35 +329,24 @@ main(void)
 	struct hc_settings s;
 	struct hc_redis	*r;
 	struct hc_registry *reg;
-	char	 url[300], err[256];
+	char	 err[256];
 
-	signal(SIGPIPE, SIG_IGN);	/* writes to the stopped Redis must fail, not kill */
 	test_pure();
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
-	if (redis_start() == -1) {
-		cleanup();
-		if (getenv("CI") != NULL && strcmp(getenv("CI"), "true") == 0) {
-			printf("Bail out! redis-server missing (CI must install it)\n");
-			return 1;
-		}
-		printf("# SKIP no redis-server: Redis tests skipped\n");
-		return tap_done();
+	if (redis_fixture_start(&redis) == -1) {
+		redis_fixture_cleanup(&redis);
+		return redis_fixture_missing("Redis tests") == 1 ? 1 : tap_done();
 	}
 	memset(&s, 0, sizeof(s));
 	s.key_prefix = "t:";
 	s.ttl = 2;
 	s.prune_after = 8;
 	s.preserve_ratio = 0.5;
-	snprintf(url, sizeof(url), "unix://%s", sock);
-	r = hc_redis_new(url, 2000, err, sizeof(err));
+	r = hc_redis_new(redis.url, 2000, err, sizeof(err));
 	reg = r ? hc_registry_new(r, &s) : NULL;
 	if (reg == NULL) {
 		printf("Bail out! %s\n", r ? "hc_registry_new" : err);
 		hc_redis_free(r);
-		cleanup();
+		redis_fixture_cleanup(&redis);
 		return 1;
 	}
 	test_heartbeat_list(reg, r);
@@ -418,6 +356,6 @@ main(void)
 	hc_registry_free(reg);
 	hc_registry_free(NULL);
 	hc_redis_free(r);
-	cleanup();
+	redis_fixture_cleanup(&redis);
 	return tap_done();
 }
