@@ -385,7 +385,7 @@ hc_nginx_conf() {
 	fi
 	for f in nginx-standalone headcount-upstreams headcount; do
 		sed -e "s|@PORT@|$port|g" -e "s|@RUNDIR@|$HC_TMP|g" -e "s|@WWWDIR@|$www|g" \
-			-e "s|@USER@|$user|g" \
+			-e "s|@USER@|$user|g" -e "s|@NGINXDIR@||g" \
 			"$top_srcdir/conf/nginx/$f.conf.in" >"$HC_TMP/$f.conf"
 	done
 	mv "$HC_TMP/nginx-standalone.conf" "$HC_TMP/nginx.conf"
@@ -438,6 +438,7 @@ hc_start_apache() {
 	for f in apache-standalone:apache headcount:headcount-apache; do
 		sed -e "s|@PORT@|$HC_PORT|g" -e "s|@RUNDIR@|$HC_TMP|g" -e "s|@WWWDIR@|$www|g" \
 			-e "s|@APACHE_MODULES@|$mods|g" \
+			-e "s|@APACHE_SNIPPET@|$HC_TMP/headcount-apache.conf|g" \
 			"$top_srcdir/conf/apache/${f%%:*}.conf.in" >"$HC_TMP/${f#*:}.conf"
 	done
 	apache2 -d "$HC_TMP" -f "$HC_TMP/apache.conf" -DFOREGROUND "${def[@]}" \
