@@ -137,7 +137,7 @@ hc_app_handle(const struct hc_app *app, struct hc_ctx *ctx, const struct hc_io *
 	char			 allow[128], extra[160];
 	unsigned long		 nerr;
 	double			 dur_ms;
-	int			 rc;
+	enum hc_err		 berr;
 
 	hc_metrics_worker_busy(1);
 	if (hc_http_req_init(&req, io) == -1) {
@@ -169,11 +169,12 @@ hc_app_handle(const struct hc_app *app, struct hc_ctx *ctx, const struct hc_io *
 		hc_bad_input(&req, route, "", "malformed query string");
 		goto done;
 	}
-	if (hc_has_body(&req) && (rc = hc_http_req_read_body(&req, HC_BODY_MAX)) != 0) {
-		if (rc == 413)
+	if (hc_has_body(&req) && (berr = hc_http_req_read_body(&req,
+	    HC_BODY_MAX)) != HC_OK) {
+		if (berr == HC_ERR_RANGE)
 			hc_http_resp_problem(&req, 413, NULL,
 			    "request body is larger than %d bytes", HC_BODY_MAX);
-		else if (rc == 400)
+		else if (berr == HC_ERR_IO)
 			hc_http_resp_problem(&req, 400, NULL, "request body ended early");
 		else
 			hc_http_resp_problem(&req, 500, NULL, "could not read the request body");

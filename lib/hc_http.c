@@ -126,7 +126,7 @@ hc_http_req_cleanup(struct hc_req *req)
 	memset(req, 0, sizeof(*req));
 }
 
-int
+enum hc_err
 hc_http_req_read_body(struct hc_req *req, size_t max)
 {
 	size_t	 want, got = 0;
@@ -134,12 +134,12 @@ hc_http_req_read_body(struct hc_req *req, size_t max)
 	char	 sink[4096];
 
 	if (req->body != NULL)
-		return 0;
+		return HC_OK;
 	if (req->content_length > (long long)max)
-		return 413;
+		return HC_ERR_RANGE;
 	want = req->content_length > 0 ? (size_t)req->content_length : 0;
 	if ((req->body = malloc(want + 1)) == NULL)
-		return 500;
+		return HC_ERR_NOMEM;
 	while (got < want) {
 		n = req->io->read(req->io->ctx, req->body + got, want - got);
 		if (n <= 0)
@@ -149,12 +149,12 @@ hc_http_req_read_body(struct hc_req *req, size_t max)
 	req->body[got] = '\0';
 	req->body_len = got;
 	if (got < want)
-		return 400;
+		return HC_ERR_IO;
 	/* Without a length (chunked bodies end at EOF), refuse what overflows. */
 	if (req->content_length < 0 &&
 	    (n = req->io->read(req->io->ctx, sink, sizeof(sink))) > 0)
-		return 413;
-	return 0;
+		return HC_ERR_RANGE;
+	return HC_OK;
 }
 
 json_object *

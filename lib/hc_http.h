@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "hc_err.h"
 #include "hc_jwt.h"
 #include "hc_param.h"
 #include "hc_query.h"
@@ -64,10 +65,12 @@ void	 hc_http_req_cleanup(struct hc_req *req);
 const char *hc_http_req_env(const struct hc_req *req, const char *name);
 
 /*
- * Reads the body (at most max bytes).  Returns 0, 413 when it is larger
- * (by CONTENT_LENGTH or by what arrives), or 400 when it is short.
+ * Reads the body (at most max bytes).  Returns HC_OK, HC_ERR_RANGE when
+ * it is larger (by CONTENT_LENGTH or by what arrives), HC_ERR_IO when it
+ * ended short of CONTENT_LENGTH, or HC_ERR_NOMEM (the pipeline, hc_app,
+ * turns them into 413, 400 and 500).
  */
-int	 hc_http_req_read_body(struct hc_req *req, size_t max);
+enum hc_err hc_http_req_read_body(struct hc_req *req, size_t max);
 
 /*
  * Parses the body (read first) as JSON (hc_json_parse).  Returns a new

@@ -113,7 +113,7 @@ main(void)
 		tap_is_str(req.authorization, "Bearer abc", "authorization");
 		tap_is_int(req.content_length, 17, "content length");
 		tap_is_str(req.request_id, "trace-123", "plain X-Request-Id is kept");
-		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 0, "body read");
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), HC_OK, "body read");
 		tap_is_int(req.body_len, 17, "body length");
 		o = hc_http_req_json(&req, err, sizeof(err));
 		tap_ok(o != NULL && json_object_object_get_ex(o, "enabled", &v) &&
@@ -139,14 +139,14 @@ main(void)
 		const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", "65537", NULL };
 
 		setup(&req, &io, &m, env, "x");
-		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 413, "declared length over 64 KiB -> 413");
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), HC_ERR_RANGE, "declared length over 64 KiB -> HC_ERR_RANGE (413)");
 		hc_http_req_cleanup(&req);
 	}
 	{
 		const char *env[] = { "REQUEST_METHOD", "POST", "CONTENT_LENGTH", "10", NULL };
 
 		setup(&req, &io, &m, env, "short");
-		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 400, "body shorter than declared -> 400");
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), HC_ERR_IO, "body shorter than declared -> HC_ERR_IO (400)");
 		hc_http_req_cleanup(&req);
 	}
 	{
@@ -156,7 +156,7 @@ main(void)
 		memset(big, 'x', HC_BODY_MAX + 1);
 		big[HC_BODY_MAX + 1] = '\0';
 		setup(&req, &io, &m, env, big);
-		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 413, "undeclared body over the limit -> 413");
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), HC_ERR_RANGE, "undeclared body over the limit -> HC_ERR_RANGE (413)");
 		hc_http_req_cleanup(&req);
 		free(big);
 	}
@@ -169,7 +169,7 @@ main(void)
 		big[HC_BODY_MAX - 1] = ']';
 		big[HC_BODY_MAX] = '\0';
 		setup(&req, &io, &m, env, big);
-		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), 0, "exactly 64 KiB is accepted");
+		tap_is_int(hc_http_req_read_body(&req, HC_BODY_MAX), HC_OK, "exactly 64 KiB is accepted");
 		o = hc_http_req_json(&req, err, sizeof(err));
 		tap_ok(o != NULL && json_object_is_type(o, json_type_array), "64 KiB JSON parses");
 		json_object_put(o);
