@@ -167,6 +167,20 @@ rm -f "$HC_TMP/app/ok"
 hc_ok "app answers 404: heartbeats stop, app-1 goes stale" hc_wait_until 6 stale app-1
 : >"$HC_TMP/app/ok"
 hc_ok "app healthy again: app-1 active" hc_wait_until 4 active app-1
+# The check goes through hc_fetch: an answer over 1 MiB is refused, as is a redirect.
+head -c 2000000 /dev/zero | tr '\0' x >"$HC_TMP/app/ok"
+hc_ok "a 2 MB answer: heartbeats stop, app-1 goes stale" hc_wait_until 6 stale app-1
+hc_ok "the agent says why (answer larger than 1048576 bytes)" \
+	grep -q 'answer larger than 1048576 bytes' "$HC_TMP/sidecar.log"
+: >"$HC_TMP/app/ok"
+hc_ok "small answer again: app-1 active" hc_wait_until 4 active app-1
+rm -f "$HC_TMP/app/ok"
+mkdir "$HC_TMP/app/ok"
+hc_ok "a redirect (http.server's 301 for a directory) is not followed: app-1 goes stale" \
+	hc_wait_until 6 stale app-1
+rmdir "$HC_TMP/app/ok"
+: >"$HC_TMP/app/ok"
+hc_ok "healthy once more: app-1 active" hc_wait_until 4 active app-1
 hc_stop app
 hc_ok "app down: app-1 goes stale" hc_wait_until 6 stale app-1
 hc_stop sidecar
