@@ -87,6 +87,31 @@ hc_provider_do_check(const struct hc_settings *s, enum hc_err *err, char *errstr
 	return -1;
 }
 
+/*
+ * What every cached DigitalOcean answer starts with: the settings and
+ * libcurl checked, then the cache looked up under key (made by the
+ * caller, NULL without memory; *keyp takes it, the caller frees it).
+ * Returns 1 when the call is answered: *val from the cache, or NULL with
+ * *err set; 0 to go on and ask DigitalOcean.
+ */
+static int
+hc_provider_do_begin(struct hc_provider *p, struct hc_redis *r, int flags,
+    char *key, json_type want, char **keyp, json_object **val,
+    enum hc_err *err, char *errstr, size_t errlen)
+{
+	*keyp = key;
+	*val = NULL;
+	if (hc_provider_do_check(p->s, err, errstr, errlen) != 0 ||
+	    hc_provider_curl(p, err, errstr, errlen) != 0)
+		return 1;
+	if (key == NULL) {
+		hc_err_set(err, errstr, errlen, HC_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	return !(flags & HC_PROVIDER_FRESH) &&
+	    hc_provider_cache_lookup_type(r, key, want, val, err, errstr, errlen);
+}
+
 /* The deployments array (new reference) from cache or DigitalOcean. */
 json_object *
 hc_provider_do_list(struct hc_provider *p, struct hc_redis *r, int flags,
@@ -96,15 +121,9 @@ hc_provider_do_list(struct hc_provider *p, struct hc_redis *r, int flags,
 	json_object	*arr = NULL;
 	char		*key = NULL, *url = NULL, *body = NULL, perr[160];
 
-	if (hc_provider_do_check(s, err, errstr, errlen) != 0 ||
-	    hc_provider_curl(p, err, errstr, errlen) != 0)
-		return NULL;
-	if ((key = hc_provider_key(s, "digitalocean:%s:deployments", s->do_app_id)) == NULL) {
-		hc_err_set(err, errstr, errlen, HC_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	if (!(flags & HC_PROVIDER_FRESH) &&
-	    hc_provider_cache_lookup_type(r, key, json_type_array, &arr, err, errstr, errlen))
+	if (hc_provider_do_begin(p, r, flags, hc_provider_key(s,
+	    "digitalocean:%s:deployments", s->do_app_id), json_type_array, &key,
+	    &arr, err, errstr, errlen))
 		goto out;
 	if ((url = hc_provider_url(p, s->do_api_url, "/v2/apps/", s->do_app_id,
 	    "/deployments?page=1&per_page=20")) == NULL) {
@@ -206,16 +225,10 @@ hc_provider_metrics(struct hc_provider *p, struct hc_redis *r, int flags)
 
 	p->err = HC_OK;
 	p->errstr[0] = '\0';
-	if (hc_provider_do_check(s, err, errstr, errlen) != 0 ||
-	    hc_provider_curl(p, err, errstr, errlen) != 0)
-		return NULL;
-	if ((key = hc_provider_key(s, "digitalocean:%s/%s:metrics", s->do_app_id,
-	    s->do_component_name ? s->do_component_name : "")) == NULL) {
-		hc_err_set(err, errstr, errlen, HC_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	if (!(flags & HC_PROVIDER_FRESH) &&
-	    hc_provider_cache_lookup_type(r, key, json_type_object, &o, err, errstr, errlen))
+	if (hc_provider_do_begin(p, r, flags, hc_provider_key(s,
+	    "digitalocean:%s/%s:metrics", s->do_app_id,
+	    s->do_component_name ? s->do_component_name : ""), json_type_object,
+	    &key, &o, err, errstr, errlen))
 		goto out;
 	if ((cpu = hc_provider_do_series(p, "cpu_percentage", now, err, errstr, errlen)) == NULL ||
 	    (mem = hc_provider_do_series(p, "memory_percentage", now, err, errstr, errlen)) == NULL) {
