@@ -8,6 +8,20 @@
 
 #include "hc_time.h"
 
+/* 9999-12-31T23:59:59.999Z: the last time RFC 3339 can write. */
+#define HC_MS_MAX	253402300799999LL
+
+/*
+ * A stored time (ms) as the list may use it: stored data is input too, and
+ * a hand-written value far from now must not overflow the arithmetic on
+ * it.  Before the epoch reads as the epoch, after year 9999 as its end.
+ */
+static long long
+hc_ms_clamp(long long ms)
+{
+	return ms < 0 ? 0 : ms > HC_MS_MAX ? HC_MS_MAX : ms;
+}
+
 /* Reads digits at *p (at most 18), advancing it; -1 when there are none. */
 static long long
 hc_digits_at(const char **p, const char *end)
@@ -64,7 +78,7 @@ hc_registry_data_last(const char *d, size_t len)
 		return 0;
 	if (json_object_object_get_ex(o, "last", &v) &&
 	    json_object_is_type(v, json_type_int))
-		last = json_object_get_int64(v);
+		last = hc_ms_clamp(json_object_get_int64(v));
 	json_object_put(o);
 	return last;
 }
@@ -77,8 +91,9 @@ hc_registry_data_last(const char *d, size_t len)
 static void
 hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 {
-	long long s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	long long days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+	/* floor division that cannot overflow (ms - 999 would near INT64_MIN) */
+	long long s = ms / 1000 - (ms % 1000 < 0);
+	long long days = s / 86400 - (s % 86400 < 0);
 	long long sod = s - days * 86400, z, era, y;
 	unsigned doe, yoe, doy, mp, d, m, hh, mi, ss, i;
 	char	 *p = buf;
@@ -93,8 +108,13 @@ hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	if (y < 0 || y > 9999) {
-		hc_time_fmt((time_t)s, buf);
+	/* RFC 3339 has four-digit years: a time outside them shows its bound */
+	if (y < 0) {
+		memcpy(buf, "0000-01-01T00:00:00Z", 21);
+		return;
+	}
+	if (y > 9999) {
+		memcpy(buf, "9999-12-31T23:59:59Z", 21);
 		return;
 	}
 	hh = (unsigned)(sod / 3600);
@@ -154,10 +174,10 @@ hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in,
 			meta = NULL;
 		if (json_object_object_get_ex(data, "started_at", &sa) &&
 		    json_object_is_type(sa, json_type_int))
-			started = json_object_get_int64(sa);
+			started = hc_ms_clamp(json_object_get_int64(sa));
 		json_object_put(data);
 	}
-	since = (l->now_ms - in->last_ms) / 1000;
+	since = (l->now_ms - hc_ms_clamp(in->last_ms)) / 1000;
 	if (since < 0)
 		since = 0;
 	if (json_object_object_add(o, "instance_id",
@@ -331,7 +351,7 @@ hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
 	HC_TEXT_LIT(t, "\",\"last_heartbeat\":\"");
 	hc_fmt_ms(in->last_ms, buf);
 	hc_text_add(t, buf, 20);
-	since = (l->now_ms - in->last_ms) / 1000;
+	since = (l->now_ms - hc_ms_clamp(in->last_ms)) / 1000;
 	if (since < 0)
 		since = 0;
 	jl = (size_t)snprintf(buf, sizeof(buf), "\",\"seconds_since_heartbeat\":%lld", since);

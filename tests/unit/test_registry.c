@@ -3,6 +3,7 @@
 #include "hc_registry.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -129,6 +130,74 @@ reparse(json_object *a)
 
 	json_object_put(a);
 	return b;
+}
+
+/*
+ * Stored data is input too: hand-written times far from now (INT64_MIN
+ * among them) are shown at the bound RFC 3339 can write, with no overflow
+ * (the sanitizer build checks the arithmetic).
+ */
+static const struct tcase {
+	const char	*data;		/* the stored value */
+	long long	 last_ms;	/* the list's last heartbeat; LLONG_MIN+1: from data */
+	const char	*started, *last;
+	long long	 since;
+} tcases[] = {
+	{ "{\"started_at\":1795341600000,\"last\":1795341601000,\"hostname\":\"h\",\"meta\":{}}",
+	  1795341601000LL, "2026-11-22T10:00:00Z", "2026-11-22T10:00:01Z", 9 },
+	{ "{\"started_at\":-9223372036854775808,\"last\":-9223372036854775808,\"hostname\":\"h\",\"meta\":{}}",
+	  LLONG_MIN + 1, "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", 1795341610 },
+	{ "{\"started_at\":9223372036854775807,\"last\":9223372036854775807,\"meta\":{}}",
+	  LLONG_MIN + 1, "9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z", 0 },
+	{ "{\"started_at\":1,\"last\":2,\"hostname\":\"h\",\"meta\":{}}",
+	  LLONG_MIN, "1970-01-01T00:00:00Z", "0000-01-01T00:00:00Z", 1795341610 },
+	{ "{\"started_at\":1,\"last\":2,\"hostname\":\"h\",\"meta\":{}}",
+	  LLONG_MAX, "1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z", 0 },
+	{ "{\"started_at\":999999999999999999,\"last\":999999999999999999,\"hostname\":\"h\",\"meta\":{}}",
+	  LLONG_MIN + 1, "9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z", 0 },
+	{ "{\"started_at\":-1,\"last\":-1001,\"hostname\":\"h\",\"meta\":{}}",
+	  -1001, "1970-01-01T00:00:00Z", "1969-12-31T23:59:58Z", 1795341610 },
+};
+
+static void
+test_times(void)
+{
+	struct hc_registry_list l;
+	struct hc_instance in;
+	json_object	*a, *o, *v;
+	const char	*js;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		memset(&l, 0, sizeof(l));
+		memset(&in, 0, sizeof(in));
+		in.id = "web-t";
+		in.id_len = 5;
+		in.data = tcases[i].data;
+		in.data_len = strlen(tcases[i].data);
+		in.last_ms = tcases[i].last_ms == LLONG_MIN + 1 ?
+		    hc_registry_data_last(in.data, in.data_len) : tcases[i].last_ms;
+		l.now_ms = 1795341610000LL;
+		l.n = 1;
+		l.v = &in;
+		if ((a = hc_registry_list_json(&l)) == NULL ||
+		    (js = json_object_to_json_string(a)) == NULL ||
+		    (o = json_tokener_parse(js)) == NULL) {
+			tap_ok(0, "time case %zu: the list renders as JSON", i);
+			json_object_put(a);
+			continue;
+		}
+		v = json_object_array_get_idx(o, 0);
+		tap_is_str(json_object_get_string(json_object_object_get(v, "started_at")),
+		    tcases[i].started, "time case %zu: started_at", i);
+		tap_is_str(json_object_get_string(json_object_object_get(v, "last_heartbeat")),
+		    tcases[i].last, "time case %zu: last_heartbeat", i);
+		tap_is_int(json_object_get_int64(json_object_object_get(v,
+		    "seconds_since_heartbeat")), tcases[i].since,
+		    "time case %zu: seconds_since_heartbeat", i);
+		json_object_put(o);
+		json_object_put(a);
+	}
 }
 
 static void
@@ -382,6 +451,7 @@ main(void)
 
 	signal(SIGPIPE, SIG_IGN);	/* writes to the stopped Redis must fail, not kill */
 	test_pure();
+	test_times();
 	if (mkdtemp(tmpdir) == NULL) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
