@@ -2,6 +2,7 @@
 #include "config.h"
 #include "hc_app.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,63 +18,11 @@
 #include "hc_param.h"
 #include "hc_settings.h"
 #include "hc_valid.h"
+#include "memio.h"
+#include "promtext.h"
 #include "tap.h"
 
 #define SECRET	"test-secret-of-the-pipeline"
-
-/* ------------------------------------------------------------ the stream */
-struct mem {
-	const char	*env[16];	/* "NAME=value" */
-	const char	*in;		/* the request body as it arrives */
-	size_t		 inlen, inpos;
-	char		 out[128 * 1024];
-	size_t		 outlen;
-};
-
-static const char *
-mem_getenv(void *ctx, const char *name)
-{
-	struct mem *m = ctx;
-	size_t	 i, n = strlen(name);
-
-	for (i = 0; m->env[i] != NULL; i++)
-		if (strncmp(m->env[i], name, n) == 0 && m->env[i][n] == '=')
-			return m->env[i] + n + 1;
-	return NULL;
-}
-
-static long
-mem_read(void *ctx, char *buf, size_t len)
-{
-	struct mem *m = ctx;
-	size_t	 n = m->inlen - m->inpos;
-
-	if (n > len)
-		n = len;
-	memcpy(buf, m->in + m->inpos, n);
-	m->inpos += n;
-	return (long)n;
-}
-
-static int
-mem_write(void *ctx, const char *buf, size_t len)
-{
-	struct mem *m = ctx;
-
-	if (len > sizeof(m->out) - 1 - m->outlen)
-		return -1;
-	memcpy(m->out + m->outlen, buf, len);
-	m->outlen += len;
-	m->out[m->outlen] = '\0';
-	return 0;
-}
-
-static int
-mem_flush(void *ctx)
-{
-	(void)ctx;
-	return 0;
-}
 
 /* ------------------------------------------------------------ the program under test */
 static int	 handler_runs;
@@ -95,16 +44,26 @@ static const struct hc_param thing_params[] = {
 	{ 0 }
 };
 
-static void
-h_thing(struct hc_req *req, struct hc_ctx *ctx)
+/* A handler's 200: counts the run, answers the JSON that fmt makes. */
+static void __attribute__((format(printf, 2, 3)))
+answer(struct hc_req *req, const char *fmt, ...)
 {
 	char	 buf[256];
+	va_list	 ap;
 	int	 n;
 
 	handler_runs++;
-	n = snprintf(buf, sizeof(buf), "{\"id\":\"%s\",\"n\":%lld,\"sub\":\"%s\"}",
-	    req->val[T_ID].s, req->val[T_N].i, req->claims.sub);
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	hc_resp_text(req, 200, "application/json", buf, (size_t)n);
+}
+
+static void
+h_thing(struct hc_req *req, struct hc_ctx *ctx)
+{
+	answer(req, "{\"id\":\"%s\",\"n\":%lld,\"sub\":\"%s\"}", req->val[T_ID].s,
+	    req->val[T_N].i, req->claims.sub);
 }
 
 enum { P_INSTANCE_ID, P_META };
@@ -120,14 +79,9 @@ static const struct hc_param post_params[] = {
 static void
 h_post(struct hc_req *req, struct hc_ctx *ctx)
 {
-	char	 buf[256];
-	int	 n;
-
-	handler_runs++;
-	n = snprintf(buf, sizeof(buf), "{\"instance_id\":\"%s\",\"meta_keys\":%d}",
+	answer(req, "{\"instance_id\":\"%s\",\"meta_keys\":%d}",
 	    req->val[P_INSTANCE_ID].s,
 	    req->val[P_META].o ? json_object_object_length(req->val[P_META].o) : -1);
-	hc_resp_text(req, 200, "application/json", buf, (size_t)n);
 }
 
 static void
@@ -318,62 +272,65 @@ jstr(json_object *o, const char *key)
 
 /* Runs one request; fills m. */
 static void
-run(struct hc_ctx *ctx, struct mem *m, const struct pcase *c, char *auth, size_t authlen)
+run(struct hc_ctx *ctx, struct memio *m, const struct pcase *c)
 {
 	static char big[70001];
-	static char envbuf[6][512];
-	const char *q = strchr(c->uri, '?');
-	struct hc_io io = { mem_getenv, mem_read, mem_write, mem_flush, m };
-	size_t	 e = 0;
+	static char val[6][2048];
+	static const char *env[16];
+	const char *q = strchr(c->uri, '?'), *body = c->body;
+	struct hc_io io;
+	size_t	 e = 0, inlen = c->body ? strlen(c->body) : 0;
 
-	memset(m, 0, sizeof(*m));
-	snprintf(envbuf[0], sizeof(envbuf[0]), "REQUEST_METHOD=%s", c->method);
-	snprintf(envbuf[1], sizeof(envbuf[1]), "REQUEST_URI=%s", c->uri);
-	snprintf(envbuf[2], sizeof(envbuf[2]), "QUERY_STRING=%s", q ? q + 1 : "");
-	snprintf(envbuf[3], sizeof(envbuf[3]), "REMOTE_ADDR=%s", c->remote ? c->remote : "10.0.0.9");
-	m->env[e++] = envbuf[0];
-	m->env[e++] = envbuf[1];
-	m->env[e++] = envbuf[2];
-	m->env[e++] = envbuf[3];
-	m->in = c->body;
-	m->inlen = c->body ? strlen(c->body) : 0;
+	snprintf(val[0], sizeof(val[0]), "%s", q ? q + 1 : "");
+	env[e++] = "REQUEST_METHOD";
+	env[e++] = c->method;
+	env[e++] = "REQUEST_URI";
+	env[e++] = c->uri;
+	env[e++] = "QUERY_STRING";
+	env[e++] = val[0];
+	env[e++] = "REMOTE_ADDR";
+	env[e++] = c->remote ? c->remote : "10.0.0.9";
 	if (c->clen >= 0 || c->body != NULL) {
 		if (c->body == NULL) {	/* a big body of that length */
 			memset(big, ' ', sizeof(big) - 1);
-			m->in = big;
-			m->inlen = (size_t)c->clen;
+			body = big;
+			inlen = (size_t)c->clen;
 		}
-		snprintf(envbuf[4], sizeof(envbuf[4]), "CONTENT_LENGTH=%ld",
-		    c->clen >= 0 ? c->clen : (long)m->inlen);
-		m->env[e++] = envbuf[4];
+		snprintf(val[1], sizeof(val[1]), "%ld", c->clen >= 0 ? c->clen : (long)inlen);
+		env[e++] = "CONTENT_LENGTH";
+		env[e++] = val[1];
 	}
+	val[2][0] = '\0';
 	switch (c->tok) {
 	case T_USER:
-		snprintf(auth, authlen, "HTTP_AUTHORIZATION=Bearer %s", tok_user);
+		snprintf(val[2], sizeof(val[2]), "Bearer %s", tok_user);
 		break;
 	case T_OWNER:
-		snprintf(auth, authlen, "HTTP_AUTHORIZATION=Bearer %s", tok_owner);
+		snprintf(val[2], sizeof(val[2]), "Bearer %s", tok_owner);
 		break;
 	case T_BAD:
-		snprintf(auth, authlen, "HTTP_AUTHORIZATION=Bearer a.b.c");
+		snprintf(val[2], sizeof(val[2]), "Bearer a.b.c");
 		break;
 	case T_NOTBEARER:
-		snprintf(auth, authlen, "HTTP_AUTHORIZATION=Basic dXNlcjpwYXNz");
+		snprintf(val[2], sizeof(val[2]), "Basic dXNlcjpwYXNz");
 		break;
 	default:
-		auth[0] = '\0';
+		break;
 	}
-	if (auth[0] != '\0')
-		m->env[e++] = auth;
-	m->env[e] = NULL;
+	if (val[2][0] != '\0') {
+		env[e++] = "HTTP_AUTHORIZATION";
+		env[e++] = val[2];
+	}
+	env[e] = NULL;
+	memio_setup(&io, m, env, body, inlen);
 	hc_app_handle(&app, ctx, &io);
 }
 
 static void
 test_cases(struct hc_ctx *ctx)
 {
-	static struct mem m;
-	char	 auth[2048], want[16], *sep;
+	static struct memio m;
+	char	 want[16], *sep;
 	size_t	 i;
 	int	 runs;
 	json_object *log;
@@ -382,7 +339,7 @@ test_cases(struct hc_ctx *ctx)
 		const struct pcase *c = &pcases[i];
 
 		runs = handler_runs;
-		run(ctx, &m, c, auth, sizeof(auth));
+		run(ctx, &m, c);
 		snprintf(want, sizeof(want), "Status: %d ", c->status);
 		if (!tap_ok(strncmp(m.out, want, strlen(want)) == 0, "%s %s: %d", c->method,
 		    c->uri, c->status))
@@ -418,12 +375,11 @@ test_cases(struct hc_ctx *ctx)
 static void
 test_access(struct hc_ctx *ctx)
 {
-	static struct mem m;
+	static struct memio m;
 	static const struct pcase c1 = { "GET", "/t/things/web-7?n=2", T_USER, NULL, -2,
 	    "192.0.2.1", 200, 1, NULL, NULL };
 	static const struct pcase c2 = { "GET", "/t/zzz", T_NONE, NULL, -2, NULL, 404, 0,
 	    NULL, NULL };
-	char	 auth[2048];
 	json_object *log;
 	FILE	*fp;
 	long	 before, after;
@@ -432,7 +388,7 @@ test_access(struct hc_ctx *ctx)
 	fseek(fp, 0, SEEK_END);
 	before = ftell(fp);
 	fclose(fp);
-	run(ctx, &m, &c1, auth, sizeof(auth));
+	run(ctx, &m, &c1);
 	fp = fopen(logpath, "r");
 	fseek(fp, 0, SEEK_END);
 	after = ftell(fp);
@@ -450,7 +406,7 @@ test_access(struct hc_ctx *ctx)
 	tap_ok(json_object_is_type(json_object_object_get(log, "duration_ms"), json_type_double),
 	    "access line: duration_ms");
 	json_object_put(log);
-	run(ctx, &m, &c2, auth, sizeof(auth));
+	run(ctx, &m, &c2);
 	log = last_log_line();
 	tap_is_str(jstr(log, "route"), "(null)", "no route matched: route null");
 	json_object_put(log);
@@ -465,22 +421,6 @@ test_access(struct hc_ctx *ctx)
 		    "no token in the log");
 	}
 	fclose(fp);
-}
-
-/* The value of the sample line name{labels}, or -1. */
-static double
-sample(const char *text, const char *prefix)
-{
-	const char *p = text;
-	size_t	 n = strlen(prefix);
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, prefix, n) == 0 && p[n] == ' ')
-			return strtod(p + n + 1, NULL);
-		if ((p = strchr(p, '\n')) != NULL)
-			p++;
-	}
-	return -1;
 }
 
 static double
@@ -507,21 +447,21 @@ test_metrics(void)
 
 	if (!tap_ok(t != NULL, "metrics render"))
 		return;
-	tap_is_int((long long)sample(t, "http_requests_total{program=\"apptest\",method=\"GET\","
+	tap_is_int((long long)prom_sample(t, "http_requests_total{program=\"apptest\",method=\"GET\","
 	    "route=\"/t/silent\",status=\"500\"}"), 1, "metrics: the 500 counted once");
-	tap_is_int((long long)sample(t, "http_requests_total{program=\"apptest\",method=\"GET\","
+	tap_is_int((long long)prom_sample(t, "http_requests_total{program=\"apptest\",method=\"GET\","
 	    "route=\"/t/things/{id}\",status=\"400\"}"),
 	    (long long)count_of("GET", "/t/things/", 400), "metrics: GET 400s by pattern");
-	tap_is_int((long long)sample(t, "http_requests_total{program=\"apptest\",method=\"POST\","
+	tap_is_int((long long)prom_sample(t, "http_requests_total{program=\"apptest\",method=\"POST\","
 	    "route=\"/t/things\",status=\"413\"}"),
 	    (long long)count_of("POST", "/t/things", 413), "metrics: 413s");
-	tap_is_int((long long)sample(t, "http_requests_total{program=\"apptest\",method=\"PATCH\","
+	tap_is_int((long long)prom_sample(t, "http_requests_total{program=\"apptest\",method=\"PATCH\","
 	    "route=\"/t/things/{id}\",status=\"405\"}"), 1, "metrics: a 405 under the path's pattern");
-	tap_ok(sample(t, "http_requests_total{program=\"apptest\",method=\"GET\","
+	tap_ok(prom_sample(t, "http_requests_total{program=\"apptest\",method=\"GET\","
 	    "route=\"unmatched\",status=\"404\"}") >= 2, "metrics: 404s as unmatched");
 	tap_ok(strstr(t, "web-1") == NULL && strstr(t, "/t/nope") == NULL,
 	    "metrics: never a raw path");
-	tap_ok(sample(t, "http_request_duration_seconds_count{program=\"apptest\","
+	tap_ok(prom_sample(t, "http_request_duration_seconds_count{program=\"apptest\","
 	    "route=\"/t/silent\"}") == 1, "metrics: the duration histogram counted it");
 	free(t);
 }
