@@ -79,8 +79,7 @@ hc_app_worker_init(void *ud)
 	struct hc_appstate *st = ud;
 	char	 err[256];
 
-	st->ctx.redis = hc_redis_new(st->ctx.settings->redis_url,
-	    st->ctx.settings->redis_timeout_ms, err, sizeof(err));
+	st->ctx.redis = hc_redis_open(st->ctx.settings, err, sizeof(err));
 	if (st->ctx.redis == NULL) {
 		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
 		return -1;

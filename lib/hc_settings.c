@@ -13,6 +13,7 @@
 
 #include "hc_cidr.h"
 #include "hc_valid.h"
+#include "hc_sentinel.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -49,6 +50,7 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "REDIS_URL", HC_S_REDISURL, O(redis_url), "redis://127.0.0.1:6379/0", 0, 0, 1 },
 	{ "HEADCOUNT_REDIS_TIMEOUT_MS", HC_S_INT, O(redis_timeout_ms), "500", 10, 60000, 0 },
 	{ "HEADCOUNT_KEY_PREFIX", HC_S_STR, O(key_prefix), "headcount:", 0, 0, 0 },
+	{ "HEADCOUNT_REDIS_SENTINEL_PASSWORD", HC_S_OPTSTR, O(redis_sentinel_password), NULL, 0, 0, 1 },
 	{ "HEADCOUNT_JWT_SECRET", HC_S_STR, O(jwt_secret), "", 0, 0, 1 },
 	{ "HEADCOUNT_TTL", HC_S_INT, O(ttl), "30", 1, 86400, 0 },
 	{ "HEADCOUNT_PRUNE_AFTER", HC_S_INT, O(prune_after), "300", 1, 31536000, 0 },
@@ -178,9 +180,20 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 			    "not an http:// or https:// URL: \"%s\"", v);
 		break;
 	case HC_S_REDISURL:
-		if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0)
+		if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0 &&
+		    !hc_sentinel_url_is(v))
 			return hc_fail(err, errlen, d->key,
-			    "not a redis:// or unix:// URL: \"%s\"", v);
+			    "not a redis://, unix:// or redis+sentinel:// URL: \"%s\"", v);
+		if (hc_sentinel_url_is(v)) {	/* a typo in a sentinel list stops start-up */
+			struct hc_sentinel_url *su = malloc(sizeof(*su));
+			char	 why[300] = "out of memory";
+			int	 bad = su == NULL ||
+			    hc_sentinel_url_parse(v, su, why, sizeof(why)) == -1;
+
+			free(su);
+			if (bad)
+				return hc_fail(err, errlen, d->key, "%s", why);
+		}
 		break;
 	case HC_S_CIDRS:
 		if (hc_cidr_list_check(v, err, errlen) == -1) {
