@@ -24,11 +24,20 @@ json_object	*hc_json_double(double v, int decimals);
 /*
  * Parses s[0..len) as one strict JSON text (RFC 8259): UTF-8, double
  * quotes only, no \u0000 in keys, no NaN or Infinity, nothing after the
- * value but white space.  Returns HC_OK with *out a new value the caller
+ * value but white space, nesting at most depth deep (0: 32, as for a
+ * request body).  Returns HC_OK with *out a new value the caller
  * puts (NULL for the text "null"), or HC_ERR_PARSE (HC_ERR_NOMEM,
- * HC_ERR_RANGE) with the reason in err, "malformed JSON: ..." (client-safe).
+ * HC_ERR_RANGE) with the reason in err ("unexpected end of data";
+ * client-safe).
  */
-enum hc_err	 hc_json_parse(const char *s, size_t len, json_object **out,
-		    char *err, size_t errlen);
+enum hc_err	 hc_json_parse(const char *s, size_t len, int depth,
+		    json_object **out, char *err, size_t errlen);
+
+/*
+ * 1 when the JSON text s[0..len) (well-formed, as json-c writes it)
+ * holds no NaN, Infinity or -Infinity outside its strings, else 0.  For
+ * stored JSON spliced into an answer without a parse.
+ */
+int		 hc_json_text_finite(const char *s, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hc_json.h"
 #include "hc_time.h"
 
 /* 9999-12-31T23:59:59.999Z: the last time RFC 3339 can write. */
@@ -63,20 +64,17 @@ hc_data_times(const char *d, size_t len, long long *started, long long *last)
 long long
 hc_registry_data_last(const char *d, size_t len)
 {
-	json_tokener	*tok;
-	json_object	*o, *v;
+	json_object	*o = NULL, *v;
 	long long	 started, last = 0;
+	char		 why[128];
 
 	if (hc_data_times(d, len, &started, &last) != NULL)
 		return last;
 	/* Another shape (written by hand?): the careful way. */
-	if ((tok = json_tokener_new()) == NULL)
+	if (hc_json_parse(d, len, 0, &o, why, sizeof(why)) != HC_OK || o == NULL)
 		return 0;
-	o = json_tokener_parse_ex(tok, d, (int)len);
-	json_tokener_free(tok);
-	if (o == NULL)
-		return 0;
-	if (json_object_object_get_ex(o, "last", &v) &&
+	if (json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "last", &v) &&
 	    json_object_is_type(v, json_type_int))
 		last = hc_ms_clamp(json_object_get_int64(v));
 	json_object_put(o);
@@ -143,18 +141,18 @@ hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 
 /* One instance object; NULL without memory. */
 static json_object *
-hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in,
-    json_tokener *tok)
+hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in)
 {
 	json_object	*o, *data = NULL, *host = NULL, *meta = NULL, *sa;
 	long long	 started = in->last_ms, since;
-	char		 buf[HC_TIME_BUFSZ];
+	char		 buf[HC_TIME_BUFSZ], why[128];
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	if (in->data != NULL) {
-		json_tokener_reset(tok);
-		data = json_tokener_parse_ex(tok, in->data, (int)in->data_len);
+		/* strict: NaN or Infinity in stored meta shows the defaults */
+		if (hc_json_parse(in->data, in->data_len, 0, &data, why, sizeof(why)) != HC_OK)
+			data = NULL;
 		if (data != NULL && !json_object_is_type(data, json_type_object)) {
 			json_object_put(data);
 			data = NULL;
@@ -291,6 +289,9 @@ hc_data_split(const char *d, size_t len, long long *started, const char **host,
 	*hostlen = (size_t)(p - h);
 	*meta = p + sizeof(p3) - 2;	/* the opening brace */
 	*metalen = (size_t)(end - 1 - *meta);
+	/* a NaN stored before heartbeats refused it would break the answer */
+	if (!hc_json_text_finite(*meta, *metalen))
+		return -1;
 	return 0;
 }
 
@@ -320,7 +321,7 @@ hc_text_jstr(struct hc_text *t, const char *s, size_t len)
 /* One instance object, by splicing the stored JSON (no parse, no object per field). */
 static void
 hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
-    const struct hc_instance *in, json_tokener *tok)
+    const struct hc_instance *in)
 {
 	const char	*host, *meta;
 	size_t		 hostlen, metalen, jl;
@@ -332,7 +333,7 @@ hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
 	if (in->data == NULL || hc_data_split(in->data, in->data_len, &started,
 	    &host, &hostlen, &meta, &metalen) == -1) {
 		/* Written by someone else, or damaged: the careful way. */
-		if ((o = hc_inst_json(l, in, tok)) == NULL ||
+		if ((o = hc_inst_json(l, in)) == NULL ||
 		    (js = json_object_to_json_string_length(o,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &jl)) == NULL)
 			t->oom = 1;
@@ -377,19 +378,15 @@ hc_registry_list_json(const struct hc_registry_list *l)
 {
 	struct hc_text	 t = { NULL, 0, 0, 0 };
 	json_object	*a;
-	json_tokener	*tok;
 	size_t		 i;
 
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
 	HC_TEXT_LIT(&t, "[");
 	for (i = 0; i < l->n && !t.oom; i++) {
 		if (i > 0)
 			HC_TEXT_LIT(&t, ",");
-		hc_text_inst(&t, l, &l->v[i], tok);
+		hc_text_inst(&t, l, &l->v[i]);
 	}
 	HC_TEXT_LIT(&t, "]");
-	json_tokener_free(tok);
 	if (t.oom || (a = json_object_new_array()) == NULL) {
 		free(t.buf);
 		return NULL;

@@ -235,6 +235,15 @@ hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-min") | 
 hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-max") | [.started_at, .last_heartbeat, .seconds_since_heartbeat] | map(tostring) | join(" ")')" \
 	"9999-12-31T23:59:59Z 9999-12-31T23:59:59Z 0" "far-future times: the end of year 9999"
 hc_redis HDEL headcount:instance:data web-min web-max >/dev/null
+# A NaN stored before heartbeats refused it (or by hand) never reaches the list.
+hc_redis HSET headcount:instance:data web-nan \
+	'{"started_at":1795341600000,"last":1795341600000,"hostname":"h","meta":{"x":NaN,"y":Infinity}}' >/dev/null
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_ok "stored NaN: the list is strict JSON" python3 -c \
+	'import json, sys; json.loads(sys.argv[1], parse_constant=lambda c: 1 / 0)' "$HC_BODY"
+hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-nan") | .meta | tojson')" '{}' \
+	"stored NaN: the damaged record shows its defaults"
+hc_redis HDEL headcount:instance:data web-nan >/dev/null
 
 # ------------------------------------------------------------ Redis down, then back
 hc_stop_redis

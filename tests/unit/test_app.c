@@ -204,7 +204,7 @@ static const struct pcase {
 	{ "POST", "/t/things", T_OWNER, "{\"instance_id\":", -1, NULL, 400, 0, NULL,
 	  "\"detail\":\"malformed JSON: unexpected end of data\"" },
 	{ "POST", "/t/things", T_OWNER, "{\"instance_id\":\"a\"} x", -1, NULL, 400, 0, NULL,
-	  "\"detail\":\"malformed JSON: unexpected character\"" },
+	  "\"detail\":\"malformed JSON: trailing data after the value\"" },
 	{ "POST", "/t/things", T_OWNER, "{\"instance_id\":\"a\",\"meta\":{\"x\":NaN}}", -1, NULL,
 	  400, 0, NULL, "NaN, Infinity" },
 	{ "POST", "/t/things", T_OWNER, "{\"instance_id\":\"a\",\"o\":[-Infinity]}", -1, NULL,

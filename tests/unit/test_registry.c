@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "hc_json.h"
 #include "hc_redis.h"
 #include "hc_settings.h"
 #include "tap.h"
@@ -159,29 +160,39 @@ static const struct tcase {
 	  -1001, "1970-01-01T00:00:00Z", "1969-12-31T23:59:58Z", 1795341610 },
 };
 
-static void
-test_times(void)
+/* The list of one instance id (5 bytes) with stored data, as the API renders it; NULL without memory. */
+static json_object *
+list_of_one(const char *id, const char *data, long long last_ms, long long now_ms)
 {
 	struct hc_registry_list l;
 	struct hc_instance in;
+
+	memset(&l, 0, sizeof(l));
+	memset(&in, 0, sizeof(in));
+	in.id = id;
+	in.id_len = strlen(id);
+	in.data = data;
+	in.data_len = strlen(data);
+	in.last_ms = last_ms;
+	l.now_ms = now_ms;
+	l.n = 1;
+	l.v = &in;
+	return hc_registry_list_json(&l);
+}
+
+static void
+test_times(void)
+{
 	json_object	*a, *o, *v;
 	const char	*js;
 	size_t		 i;
 
 	for (i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
-		memset(&l, 0, sizeof(l));
-		memset(&in, 0, sizeof(in));
-		in.id = "web-t";
-		in.id_len = 5;
-		in.data = tcases[i].data;
-		in.data_len = strlen(tcases[i].data);
-		in.last_ms = tcases[i].last_ms == LLONG_MIN + 1 ?
-		    hc_registry_data_last(in.data, in.data_len) : tcases[i].last_ms;
-		l.now_ms = 1795341610000LL;
-		l.n = 1;
-		l.v = &in;
-		if ((a = hc_registry_list_json(&l)) == NULL ||
-		    (js = json_object_to_json_string(a)) == NULL ||
+		const char *d = tcases[i].data;
+
+		a = list_of_one("web-t", d, tcases[i].last_ms == LLONG_MIN + 1 ?
+		    hc_registry_data_last(d, strlen(d)) : tcases[i].last_ms, 1795341610000LL);
+		if (a == NULL || (js = json_object_to_json_string(a)) == NULL ||
 		    (o = json_tokener_parse(js)) == NULL) {
 			tap_ok(0, "time case %zu: the list renders as JSON", i);
 			json_object_put(a);
@@ -195,6 +206,44 @@ test_times(void)
 		tap_is_int(json_object_get_int64(json_object_object_get(v,
 		    "seconds_since_heartbeat")), tcases[i].since,
 		    "time case %zu: seconds_since_heartbeat", i);
+		json_object_put(o);
+		json_object_put(a);
+	}
+}
+
+/* Stored meta with NaN or Infinity (written before heartbeats refused them, or by hand). */
+static const struct ncase {
+	const char	*data;
+	const char	*want;		/* the instance's hostname and meta as listed */
+} ncases[] = {
+	{ "{\"started_at\":1,\"last\":2,\"hostname\":\"h\",\"meta\":{\"x\":NaN}}",
+	  "\"hostname\":\"web-n\",\"started_at\":\"1970-01-01T00:00:00Z\"" },
+	{ "{\"started_at\":1,\"last\":2,\"hostname\":\"h\",\"meta\":{\"x\":-Infinity,\"y\":1}}",
+	  "\"meta\":{}" },
+	{ "{\"started_at\":1,\"last\":2,\"meta\":{\"x\":Infinity}}", "\"meta\":{}" },
+	{ "{\"started_at\":1,\"last\":2,\"hostname\":\"h\",\"meta\":{\"x\":\"NaN Infinity\"}}",
+	  "\"hostname\":\"h\"" },
+	{ "{\"started_at\":1,\"last\":2,\"hostname\":\"h\",\"meta\":{\"N\\\"I\":1}}",
+	  "\"meta\":{\"N\\\"I\":1}" },
+};
+
+static void
+test_stored_nan(void)
+{
+	json_object	*a, *o;
+	const char	*js;
+	char		 err[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ncases) / sizeof(ncases[0]); i++) {
+		a = list_of_one("web-n", ncases[i].data, 2, 3000);
+		js = a ? json_object_to_json_string(a) : "";
+		o = NULL;
+		tap_is_int(hc_json_parse(js, strlen(js), 0, &o, err, sizeof(err)), HC_OK,
+		    "stored NaN case %zu: the list is strict JSON (%s)", i, err);
+		if (!tap_ok(strstr(js, ncases[i].want) != NULL, "stored NaN case %zu: %s", i,
+		    ncases[i].want))
+			printf("#   got: %s\n", js);
 		json_object_put(o);
 		json_object_put(a);
 	}
@@ -452,6 +501,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);	/* writes to the stopped Redis must fail, not kill */
 	test_pure();
 	test_times();
+	test_stored_nan();
 	if (mkdtemp(tmpdir) == NULL) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
