@@ -140,8 +140,8 @@ instances_list(struct hc_req *req, struct hc_ctx *ctx)
 	desired = instances_desired(ctx);
 	/* hc_json_add puts a value it could not add: nothing leaks */
 	if ((o = json_object_new_object()) == NULL ||
-	    (desired < 0 ? json_object_object_add(o, "desired_replicas", NULL) :
-	    hc_json_add(o, "desired_replicas", json_object_new_int64(desired))) ||
+	    (desired < 0 ? json_object_object_add(o, "desired_replicas", NULL) != 0 :
+	    hc_json_add(o, "desired_replicas", json_object_new_int64(desired)) != HC_OK) ||
 	    hc_json_add(o, "active_instances", json_object_new_int64((int64_t)l.active)) ||
 	    hc_json_add(o, "stale_instances", json_object_new_int64((int64_t)l.stale)) ||
 	    hc_json_add(o, "registered_instances", hc_registry_list_json(&l)))

@@ -7,16 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
+enum hc_err
 hc_json_add(json_object *o, const char *key, json_object *val)
 {
 	if (val == NULL)
-		return -1;
+		return HC_ERR_NOMEM;
 	if (o == NULL || json_object_object_add(o, key, val) != 0) {
 		json_object_put(val);
-		return -1;
+		return HC_ERR_NOMEM;
 	}
-	return 0;
+	return HC_OK;
 }
 
 json_object *

@@ -8,12 +8,13 @@
 #include "hc_err.h"
 
 /*
- * Adds val (taken) as member key of o.  Returns 0, or -1 when val is
- * NULL (a json_object_new_* that failed) or the add failed, val then put:
- * nothing leaks and no member silently becomes null.  (A JSON null is
- * added with json_object_object_add(o, key, NULL), its int checked.)
+ * Adds val (taken) as member key of o.  Returns HC_OK (0, so that adds
+ * chain with ||), or HC_ERR_NOMEM when val is NULL (a json_object_new_*
+ * that failed) or the add failed, val then put: nothing leaks and no
+ * member silently becomes null.  (A JSON null is added with
+ * json_object_object_add(o, key, NULL), its int checked.)
  */
-int		 hc_json_add(json_object *o, const char *key, json_object *val);
+enum hc_err	 hc_json_add(json_object *o, const char *key, json_object *val);
 
 /*
  * A JSON number rounded to decimals places and serialised that way

@@ -90,11 +90,11 @@ test_add(void)
 {
 	json_object	*o = json_object_new_object(), *v;
 
-	tap_is_int(hc_json_add(o, "a", json_object_new_int(1)), 0, "add: 0");
-	tap_is_int(hc_json_add(o, "b", NULL), -1, "add of a failed value: -1");
+	tap_is_int(hc_json_add(o, "a", json_object_new_int(1)), HC_OK, "add: HC_OK");
+	tap_is_int(hc_json_add(o, "b", NULL), HC_ERR_NOMEM, "add of a failed value: HC_ERR_NOMEM");
 	tap_ok(!json_object_object_get_ex(o, "b", &v), "...and no null member");
-	tap_is_int(hc_json_add(NULL, "c", json_object_new_string("x")), -1,
-	    "add to no object: -1, the value put (valgrind/ASan see no leak)");
+	tap_is_int(hc_json_add(NULL, "c", json_object_new_string("x")), HC_ERR_NOMEM,
+	    "add to no object: refused, the value put (valgrind/ASan see no leak)");
 	tap_is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "{\"a\":1}",
 	    "the object");
 	json_object_put(o);
