@@ -283,7 +283,7 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct hc_server_opts	 so = { NULL, 0660, NULL, 4, 1024 };
+	struct hc_server_opts	 so = { NULL, 0660, NULL, 4, 1024, 0 };
 	struct hc_server_cb	 cb;
 	struct hc_settings	 settings;
 	struct hc_appstate	 st;
@@ -359,6 +359,7 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 	st.ctx.program = app->name;
 	st.ctx.settings = &settings;
 	st.ctx.started_at = time(NULL);
+	so.conn_timeout_ms = settings.conn_timeout_ms;
 	memset(&cb, 0, sizeof(cb));
 	cb.worker_init = hc_app_worker_init;
 	cb.request = hc_app_request;
