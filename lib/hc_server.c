@@ -712,6 +712,7 @@ hc_helper(const struct hc_server_cb *cb)
 	long		 ms;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_NAME, "hc-helper");	/* told apart from the workers in ps */
 	if (getppid() == 1)
 		_exit(0);
 	sigemptyset(&sigs);

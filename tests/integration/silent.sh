@@ -14,7 +14,7 @@ HC_WORKERS=1 HEADCOUNT_CONN_TIMEOUT_MS=$TIMEOUT_MS hc_start_program health
 TCP_PORT=$("$top_builddir/tests/freeport")
 NGX2_PORT=$("$top_builddir/tests/freeport")
 HEADCOUNT_CONN_TIMEOUT_MS=$TIMEOUT_MS "$top_builddir/cgi/headcount-health" \
-	--config "$HC_TMP/settings.conf" --listen "127.0.0.1:$TCP_PORT" --workers 1 ${HC_USER_ARGS:-} \
+	--config "$HC_TMP/settings.conf" --listen "127.0.0.1:$TCP_PORT" --workers 1 $HC_USER_ARGS \
 	</dev/null >>"$HC_TMP/health-tcp.log" 2>&1 &
 hc_track health-tcp $!
 cat >"$HC_TMP/local-http-silent.conf" <<EOF
@@ -116,7 +116,7 @@ hc_stop health-tcp
 # 20 descriptors: the worker runs out long before its table is full.
 hc_stop_program health
 (ulimit -n 20 && exec "$top_builddir/cgi/headcount-health" --config "$HC_TMP/settings.conf" \
-	--listen "unix:$HC_TMP/health.sock" --socket-mode 0666 --workers 1 ${HC_USER_ARGS:-} \
+	--listen "unix:$HC_TMP/health.sock" $HC_SOCKET_ARGS --workers 1 $HC_USER_ARGS \
 	</dev/null >>"$HC_TMP/health-emfile.log" 2>&1) &
 hc_track health-emfile $!
 hc_wait_until 10 test -S "$HC_TMP/health.sock" || hc_bail "headcount-health (20 fds) did not start"
