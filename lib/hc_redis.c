@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "hc_sentinel.h"
+#include "hc_settings.h"
 #include "hc_time.h"
 
 struct hc_redis {
@@ -23,6 +25,9 @@ struct hc_redis {
 	double			 used_at;	/* mono ms of the last command */
 	unsigned long		 errors;
 	char			 errstr[768];
+	struct hc_sentinel_url	*sentinel;	/* redis+sentinel://: asked at every connect */
+	char			 sentinel_pw[256];
+	int			 stale;		/* READONLY seen: reconnect once replies are read */
 };
 
 /*
@@ -140,7 +145,16 @@ hc_redis_new(const char *url, long timeout_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (hc_redis_url_parse(url, &r->url, err, errlen) == -1) {
+	if (hc_sentinel_url_is(url)) {
+		if ((r->sentinel = malloc(sizeof(*r->sentinel))) == NULL ||
+		    hc_sentinel_url_parse(url, r->sentinel, err, errlen) == -1) {
+			hc_redis_free(r);
+			return NULL;
+		}
+		snprintf(r->url.username, sizeof(r->url.username), "%s", r->sentinel->username);
+		snprintf(r->url.password, sizeof(r->url.password), "%s", r->sentinel->password);
+		r->url.db = r->sentinel->db;
+	} else if (hc_redis_url_parse(url, &r->url, err, errlen) == -1) {
 		free(r);
 		return NULL;
 	}
@@ -155,7 +169,20 @@ hc_redis_free(struct hc_redis *r)
 		return;
 	if (r->c != NULL)
 		redisFree(r->c);
+	free(r->sentinel);
 	free(r);
+}
+
+struct hc_redis *
+hc_redis_open(const struct hc_settings *s, char *err, size_t errlen)
+{
+	struct hc_redis *r;
+
+	if ((r = hc_redis_new(s->redis_url, s->redis_timeout_ms, err, errlen)) != NULL &&
+	    s->redis_sentinel_password != NULL)
+		snprintf(r->sentinel_pw, sizeof(r->sentinel_pw), "%s",
+		    s->redis_sentinel_password);
+	return r;
 }
 
 void
@@ -166,6 +193,7 @@ hc_redis_drop(struct hc_redis *r)
 		r->c = NULL;
 	}
 	r->pending = 0;
+	r->stale = 0;
 }
 
 static void
@@ -200,7 +228,7 @@ hc_redis_fail(struct hc_redis *r, const char *call)
  * it reads as EOF (or holds unexpected bytes) before we send anything.
  */
 static int
-hc_redis_stale(struct hc_redis *r, double now)
+hc_redis_idle_closed(struct hc_redis *r, double now)
 {
 	struct pollfd pfd;
 
@@ -218,7 +246,7 @@ hc_redis_handshake(struct hc_redis *r)
 {
 	redisReply *rep;
 
-	if (r->url.password[0] != '\0') {
+	if (r->url.password[0] != '\0' && r->sentinel == NULL) {	/* hc_sentinel_connect did AUTH */
 		if (r->url.username[0] != '\0')
 			rep = redisCommand(r->c, "AUTH %s %s", r->url.username, r->url.password);
 		else
@@ -250,9 +278,11 @@ hc_redis_connect(struct hc_redis *r)
 	struct timeval	 tv;
 	double		 now;
 
+	if (r->c != NULL && r->stale && r->pending == 0)
+		hc_redis_drop(r);	/* a replica now: ask the sentinels again */
 	now = hc_mono_ms();
 	r->fresh = 0;
-	if (r->c != NULL && !hc_redis_stale(r, now)) {
+	if (r->c != NULL && !hc_redis_idle_closed(r, now)) {
 		r->used_at = now;
 		return 0;
 	}
@@ -266,7 +296,19 @@ hc_redis_connect(struct hc_redis *r)
 	tv.tv_sec = r->timeout_ms / 1000;
 	tv.tv_usec = (r->timeout_ms % 1000) * 1000;
 	errno = 0;
-	if (r->url.path[0] != '\0')
+	if (r->sentinel != NULL) {
+		char	 why[512];
+
+		if ((r->c = hc_sentinel_connect(r->sentinel, r->sentinel_pw, tv,
+		    r->url.host, sizeof(r->url.host), &r->url.port, why,
+		    sizeof(why))) == NULL) {
+			snprintf(r->errstr, sizeof(r->errstr),
+			    "connect(redis master %s via sentinel): %s", r->sentinel->master, why);
+			r->errors++;
+			r->retry_at = now + HC_REDIS_BACKOFF_MS;
+			return -1;
+		}
+	} else if (r->url.path[0] != '\0')
 		r->c = redisConnectUnixWithTimeout(r->url.path, tv);
 	else
 		r->c = redisConnectWithTimeout(r->url.host, r->url.port, tv);
@@ -295,11 +337,25 @@ hc_redis_context(struct hc_redis *r)
 	return hc_redis_connect(r) == 0 ? r->c : NULL;
 }
 
+/* Behind Sentinel, a READONLY answer means the master became a replica (a failover). */
+static void
+hc_redis_check_readonly(struct hc_redis *r, const redisReply *rep)
+{
+	if (rep->type == REDIS_REPLY_ERROR && rep->str != NULL &&
+	    strstr(rep->str, "READONLY") != NULL) {
+		snprintf(r->errstr, sizeof(r->errstr), "command(redis %s:%d): %s",
+		    r->url.host, r->url.port, rep->str);
+		r->stale = 1;
+	}
+}
+
 static redisReply *
 hc_redis_done(struct hc_redis *r, redisReply *rep, const char *call)
 {
 	if (rep == NULL)
 		hc_redis_fail(r, call);
+	else if (r->sentinel != NULL)
+		hc_redis_check_readonly(r, rep);
 	return rep;
 }
 
@@ -397,6 +453,8 @@ hc_redis_reply(struct hc_redis *r)
 		return NULL;
 	}
 	r->pending--;
+	if (r->sentinel != NULL)
+		hc_redis_check_readonly(r, rep);
 	return rep;
 }
 
