@@ -79,6 +79,7 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_LOG_FILE", HC_S_OPTSTR, O(log_file), NULL, 0, 0, 0 },
 	{ "HEADCOUNT_LOG_LEVEL", HC_S_LEVEL, O(log_level), "info", 0, 0, 0 },
 	{ "HEADCOUNT_ACCESS_LOG", HC_S_BOOL, O(access_log), "on", 0, 0, 0 },
+	{ "HEADCOUNT_CONN_TIMEOUT_MS", HC_S_INT, O(conn_timeout_ms), "5000", 100, 600000, 0 },
 	{ NULL, HC_S_MAX, 0, NULL, 0, 0, 0 }
 };
 
