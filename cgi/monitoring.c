@@ -1,14 +1,16 @@
-/* headcount-monitoring: the replicas summary and recommendations, refresh, and DigitalOcean deployments and metrics. */
+/* headcount-monitoring: the replicas summary and recommendations, refresh, DigitalOcean deployments and metrics, and the history report. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "hc_app.h"
 #include "hc_fleet.h"
+#include "hc_history.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
@@ -18,6 +20,7 @@
 #include "hc_registry.h"
 #include "hc_replicas.h"
 #include "hc_settings.h"
+#include "hc_time.h"
 
 /* The ids of the stale instances of l, malloc'd (free with monitoring_ids_free). */
 struct monitoring_ids {
@@ -283,16 +286,156 @@ monitoring_metrics(struct hc_req *req, struct hc_ctx *ctx)
 	monitoring_do_answer(req, ctx, hc_provider_metrics);
 }
 
+/* ------------------------------------------------------------------ history */
+
+/* The history query's keys; every input rule of the report is in history_input. */
+enum history_key { HQ_FROM, HQ_TO, HQ_STEP, HQ_FORMAT, HQ_MAX };
+static const char *const history_keys[HQ_MAX] = { "from", "to", "step", "format" };
+
+/*
+ * Reads ?from&to&step&format into *r and *csv.  Returns 0, or -1 with a
+ * client-safe reason in why (the 400's detail).
+ */
+static int
+history_input(const struct hc_req *req, struct hc_history_range *r, int *csv,
+    char *why, size_t whylen)
+{
+	const char	*v[HQ_MAX] = { NULL, NULL, NULL, NULL };
+	size_t		 i, k;
+
+	*csv = 0;
+	if (!req->query_ok) {
+		snprintf(why, whylen, "the query string is malformed");
+		return -1;
+	}
+	for (i = 0; i < req->query.n; i++) {
+		for (k = 0; k < HQ_MAX; k++)
+			if (strcmp(req->query.kv[i].key, history_keys[k]) == 0)
+				break;
+		if (k == HQ_MAX) {
+			snprintf(why, whylen, "unknown query parameter \"%.64s\" (from, to, "
+			    "step and format are)", req->query.kv[i].key);
+			return -1;
+		}
+		if (v[k] != NULL) {
+			snprintf(why, whylen, "%s: given more than once", history_keys[k]);
+			return -1;
+		}
+		v[k] = req->query.kv[i].val;
+	}
+	return hc_history_parse(v[HQ_FROM], v[HQ_TO], v[HQ_STEP], v[HQ_FORMAT],
+	    (long long)time(NULL), r, csv, why, whylen);
+}
+
+/* This worker's read-only handle on the local history file, opened lazily. */
+static struct hc_history *
+history_handle(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct hc_fleet	*st = ctx->state;
+	char		 err[512];
+	enum hc_err	 e;
+
+	if (st->extra != NULL)
+		return st->extra;
+	st->extra = hc_history_open(ctx->settings->data_dir, HC_HISTORY_RDONLY, &e,
+	    err, sizeof(err));
+	if (st->extra == NULL) {
+		hc_log(HC_LOG_ERROR, "history: %s", err);
+		if (e == HC_ERR_NOTFOUND)
+			hc_resp_problem(req, 503, "Retry-After: 60\r\n", "this node has no "
+			    "history yet: %s/%s does not exist (headcount-agent writes it)",
+			    ctx->settings->data_dir, HC_HISTORY_FILE);
+		else
+			hc_resp_problem(req, 503, "Retry-After: 10\r\n",
+			    "the history file cannot be read");
+	}
+	return st->extra;
+}
+
+/* A read failed: drop the handle (the next request reopens it) and say so. */
+static void
+history_failed(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct hc_fleet	*st = ctx->state;
+
+	hc_log(HC_LOG_ERROR, "history: %s", hc_history_errstr(st->extra));
+	hc_history_close(st->extra);
+	st->extra = NULL;
+	if (!req->headers_sent)
+		hc_resp_problem(req, 503, "Retry-After: 10\r\n", "the history file cannot be read");
+}
+
+/* CSV rows go out as they are read: the headers with the first chunk. */
+static int
+history_csv_write(void *ud, const char *buf, size_t len)
+{
+	struct hc_req	*req = ud;
+
+	if (!req->headers_sent && hc_resp_start(req, 200, "text/csv; charset=utf-8",
+	    "Content-Disposition: attachment; filename=\"headcount-history.csv\"\r\n") == -1)
+		return -1;
+	return hc_resp_write(req, buf, len);
+}
+
+static void
+monitoring_history(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct hc_history_range	 r;
+	struct hc_history	*h;
+	json_object		*o;
+	char			 why[256];
+	enum hc_err		 e;
+	int			 csv;
+
+	if (history_input(req, &r, &csv, why, sizeof(why)) == -1) {
+		hc_resp_problem(req, 400, NULL, "%s", why);
+		return;
+	}
+	if ((h = history_handle(req, ctx)) == NULL)
+		return;
+	if (csv) {
+		e = hc_history_report_csv(h, &r, history_csv_write, req);
+		if (e == HC_ERR_SQLITE)
+			history_failed(req, ctx);
+		else if (e == HC_ERR_NOMEM && !req->headers_sent)
+			hc_resp_problem(req, 500, NULL, "out of memory");
+		return;
+	}
+	if ((o = hc_history_report_json(h, &r, &e)) == NULL) {
+		if (e == HC_ERR_SQLITE)
+			history_failed(req, ctx);
+		else
+			hc_resp_problem(req, 500, NULL, "out of memory");
+		return;
+	}
+	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
+		hc_resp_problem(req, 500, NULL, "could not write the answer");
+	json_object_put(o);
+}
+
+static void
+monitoring_fini(struct hc_ctx *ctx)
+{
+	struct hc_fleet	*st = ctx->state;
+
+	if (st != NULL) {
+		hc_history_close(st->extra);
+		st->extra = NULL;
+	}
+	hc_fleet_fini(ctx);
+}
+
 static const struct hc_route monitoring_routes[] = {
 	{ "GET", "/api/v1/monitoring/replicas", HC_AUTH_USER, monitoring_replicas },
 	{ "POST", "/api/v1/monitoring/replicas/refresh", HC_AUTH_OWNER, monitoring_refresh },
 	{ "GET", "/api/v1/monitoring/deployments", HC_AUTH_OWNER, monitoring_deployments },
 	{ "GET", "/api/v1/monitoring/metrics", HC_AUTH_OWNER, monitoring_metrics },
+	{ "GET", "/api/v1/monitoring/history", HC_AUTH_USER, monitoring_history },
 	{ NULL, NULL, 0, NULL }
 };
 
 static const struct hc_app monitoring_app = {
-	"monitoring", monitoring_routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
+	"monitoring", monitoring_routes, hc_fleet_init, monitoring_fini, HC_APP_CURL
 };
 
 int
