@@ -15,6 +15,7 @@
 #include "hc_jwt.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_param.h"
 #include "hc_provider.h"
 #include "hc_redis.h"
 #include "hc_registry.h"
@@ -288,43 +289,28 @@ monitoring_metrics(struct hc_req *req, struct hc_ctx *ctx)
 
 /* ------------------------------------------------------------------ history */
 
-/* The history query's keys; every input rule of the report is in history_input. */
-enum history_key { HQ_FROM, HQ_TO, HQ_STEP, HQ_FORMAT, HQ_MAX };
-static const char *const history_keys[HQ_MAX] = { "from", "to", "step", "format" };
+/* The report's input, declared: the pipeline answers every 400 of API.md but "from after to" and the point limit. */
+enum history_param { HQ_FROM, HQ_TO, HQ_STEP, HQ_FORMAT, HQ_MAX };
+static const struct hc_param history_params[] = {
+	[HQ_FROM] = { .in = HC_IN_QUERY, .name = "from", .type = HC_PT_TIME },
+	[HQ_TO] = { .in = HC_IN_QUERY, .name = "to", .type = HC_PT_TIME },
+	[HQ_STEP] = { .in = HC_IN_QUERY, .name = "step", .type = HC_PT_INT,
+	    .min = 1, .max = HC_HISTORY_MAX_STEP, .def = "300" },
+	[HQ_FORMAT] = { .in = HC_IN_QUERY, .name = "format", .type = HC_PT_ENUM,
+	    .def = "json", .choices = "json|csv" },
+	{ 0 }
+};
 
-/*
- * Reads ?from&to&step&format into *r and *csv.  Returns 0, or -1 with a
- * client-safe reason in why (the 400's detail).
- */
+/* The declared values as a range (to: now, from: 24 h before to, when absent). */
 static int
-history_input(const struct hc_req *req, struct hc_history_range *r, int *csv,
-    char *why, size_t whylen)
+history_range(const struct hc_req *req, struct hc_history_range *r, char *why,
+    size_t whylen)
 {
-	const char	*v[HQ_MAX] = { NULL, NULL, NULL, NULL };
-	size_t		 i, k;
+	long long	 now = (long long)time(NULL), to, from;
 
-	*csv = 0;
-	if (!req->query_ok) {
-		snprintf(why, whylen, "the query string is malformed");
-		return -1;
-	}
-	for (i = 0; i < req->query.n; i++) {
-		for (k = 0; k < HQ_MAX; k++)
-			if (strcmp(req->query.kv[i].key, history_keys[k]) == 0)
-				break;
-		if (k == HQ_MAX) {
-			snprintf(why, whylen, "unknown query parameter \"%.64s\" (from, to, "
-			    "step and format are)", req->query.kv[i].key);
-			return -1;
-		}
-		if (v[k] != NULL) {
-			snprintf(why, whylen, "%s: given more than once", history_keys[k]);
-			return -1;
-		}
-		v[k] = req->query.kv[i].val;
-	}
-	return hc_history_parse(v[HQ_FROM], v[HQ_TO], v[HQ_STEP], v[HQ_FORMAT],
-	    (long long)time(NULL), r, csv, why, whylen);
+	to = req->val[HQ_TO].set == HC_PVAL_GIVEN ? req->val[HQ_TO].t : now;
+	from = req->val[HQ_FROM].set == HC_PVAL_GIVEN ? req->val[HQ_FROM].t : to - 86400;
+	return hc_history_range_make(from, to, (long)req->val[HQ_STEP].i, now, r, why, whylen);
 }
 
 /* This worker's read-only handle on the local history file, opened lazily. */
@@ -385,9 +371,9 @@ monitoring_history(struct hc_req *req, struct hc_ctx *ctx)
 	json_object		*o;
 	char			 why[256];
 	enum hc_err		 e;
-	int			 csv;
+	int			 csv = req->val[HQ_FORMAT].i == 1;
 
-	if (history_input(req, &r, &csv, why, sizeof(why)) == -1) {
+	if (history_range(req, &r, why, sizeof(why)) == -1) {
 		hc_resp_problem(req, 400, NULL, "%s", why);
 		return;
 	}
@@ -425,13 +411,15 @@ monitoring_fini(struct hc_ctx *ctx)
 	hc_fleet_fini(ctx);
 }
 
+/* The others take no input (params NULL): any query key is a 400. */
 static const struct hc_route monitoring_routes[] = {
 	{ "GET", "/api/v1/monitoring/replicas", HC_AUTH_USER, monitoring_replicas },
 	{ "POST", "/api/v1/monitoring/replicas/refresh", HC_AUTH_OWNER, monitoring_refresh },
 	{ "GET", "/api/v1/monitoring/deployments", HC_AUTH_OWNER, monitoring_deployments },
 	{ "GET", "/api/v1/monitoring/metrics", HC_AUTH_OWNER, monitoring_metrics },
-	{ "GET", "/api/v1/monitoring/history", HC_AUTH_USER, monitoring_history },
-	{ NULL, NULL, 0, NULL }
+	{ "GET", "/api/v1/monitoring/history", HC_AUTH_USER, monitoring_history,
+	    history_params },
+	{ 0 }
 };
 
 static const struct hc_app monitoring_app = {

@@ -117,22 +117,22 @@ bad "step=1" 'points' "the default day at step 1 is 86,400 points"
 
 # ------------------------------------------------------------ every 400 rule
 for s in 0 -1 abc 1.5 '' 1e3 99999999999999999999 '%205' '5%20' 0x10; do
-	bad "step=$s" '^step' "step=$s"
+	bad "step=$s" '"step" must be an integer in \[1, ' "step=$s"
 done
 for f in xml JSON '' csv%20; do
-	bad "format=$f" '^format' "format=$f"
+	bad "format=$f" '"format" must be one of json\|csv' "format=$f"
 done
 for t in yesterday 2026-13-40T99:99:99Z 2026-11-22 '' 1795341600 2026-11-22T10:00:00; do
-	bad "from=$t" '^from' "from=$t"
-	bad "to=$t" '^to' "to=$t"
+	bad "from=$t" '"from" must be an RFC 3339 time' "from=$t"
+	bad "to=$t" '"to" must be an RFC 3339 time' "to=$t"
 done
 bad "from=2026-11-22T06:00:00Z&to=2026-11-22T05:00:00Z" 'from is after to' "from after to"
 bad "from=9999-12-31T23:59:59Z" 'from is after to' "from in the future (to defaults to now)"
-bad "step=300&step=300" 'more than once' "step given twice"
-bad "format=json&format=csv" 'more than once' "format given twice"
-bad "from=2026-11-22T00:00:00Z&from=2026-11-22T01:00:00Z" 'more than once' "from given twice"
-bad "limit=5" 'unknown query parameter' "an undeclared key"
-bad "step=%zz" 'malformed' "a malformed query string"
+bad "step=300&step=300" 'takes one value' "step given twice"
+bad "format=json&format=csv" 'takes one value' "format given twice"
+bad "from=2026-11-22T00:00:00Z&from=2026-11-22T01:00:00Z" 'takes one value' "from given twice"
+bad "limit=5" '"limit" is not accepted' "an undeclared key"
+bad "step=%zz" 'query' "a malformed query string"
 
 # ------------------------------------------------------------ CSV
 report "from=2026-11-22T00:00:00Z&to=2026-11-22T06:00:00Z&step=3600&format=csv"
