@@ -25,7 +25,7 @@ struct agent {
 	int			 check_ok;
 	int			 registered;	/* our last heartbeat went through */
 	/* history (agent_history.c) */
-	struct hc_history	*hist;		/* NULL until open, and after a failed write */
+	struct hc_history	*hist;		/* open only while a sample is written */
 	long			 hist_failures;	/* intervals not written in the current burst */
 	int			 hist_redis_failing;
 	double			 hist_pruned_at;	/* hc_mono_ms() of the last retention pass */

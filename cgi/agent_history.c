@@ -227,6 +227,11 @@ agent_history(struct agent *a)
 				    "days", dropped, a->s.history_retention_days);
 		}
 	}
+	/*
+	 * Between samples nothing of the data directory is open: it can be
+	 * remounted, backed up or replaced (a restart then checks it).
+	 */
+	agent_history_stop(a);
 	hc_log(HC_LOG_DEBUG, "history: interval %lld %s, %ld copied, %.3f ms", s.t,
 	    added == 1 ? "sampled" : added == 0 ? "sampled by another node" : "skipped (late)",
 	    copied, hc_mono_ms() - t0);

@@ -313,40 +313,37 @@ history_range(const struct hc_req *req, struct hc_history_range *r, char *why,
 	return hc_history_range_make(from, to, (long)req->val[HQ_STEP].i, now, r, why, whylen);
 }
 
-/* This worker's read-only handle on the local history file, opened lazily. */
+/*
+ * A read-only handle on the local history file for one request.  Held
+ * only while a report is read: between requests nothing of the data
+ * directory is open, so it can be remounted, backed up or replaced.
+ */
 static struct hc_history *
-history_handle(struct hc_req *req, struct hc_ctx *ctx)
+history_open(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct hc_fleet	*st = ctx->state;
+	struct hc_history *h;
 	char		 err[512];
 	enum hc_err	 e;
 
-	if (st->extra != NULL)
-		return st->extra;
-	st->extra = hc_history_open(ctx->settings->data_dir, HC_HISTORY_RDONLY, &e,
-	    err, sizeof(err));
-	if (st->extra == NULL) {
-		hc_log(HC_LOG_ERROR, "history: %s", err);
-		if (e == HC_ERR_NOTFOUND)
-			hc_resp_problem(req, 503, "Retry-After: 60\r\n", "this node has no "
-			    "history yet: %s/%s does not exist (headcount-agent writes it)",
-			    ctx->settings->data_dir, HC_HISTORY_FILE);
-		else
-			hc_resp_problem(req, 503, "Retry-After: 10\r\n",
-			    "the history file cannot be read");
-	}
-	return st->extra;
+	if ((h = hc_history_open(ctx->settings->data_dir, HC_HISTORY_RDONLY, &e, err,
+	    sizeof(err))) != NULL)
+		return h;
+	hc_log(HC_LOG_ERROR, "history: %s", err);
+	if (e == HC_ERR_NOTFOUND)
+		hc_resp_problem(req, 503, "Retry-After: 60\r\n", "this node has no "
+		    "history yet: %s/%s does not exist (headcount-agent writes it)",
+		    ctx->settings->data_dir, HC_HISTORY_FILE);
+	else
+		hc_resp_problem(req, 503, "Retry-After: 10\r\n",
+		    "the history file cannot be read");
+	return NULL;
 }
 
-/* A read failed: drop the handle (the next request reopens it) and say so. */
+/* A read failed: say so, unless the answer is already under way (then it is cut short). */
 static void
-history_failed(struct hc_req *req, struct hc_ctx *ctx)
+history_failed(struct hc_req *req, struct hc_history *h)
 {
-	struct hc_fleet	*st = ctx->state;
-
-	hc_log(HC_LOG_ERROR, "history: %s", hc_history_errstr(st->extra));
-	hc_history_close(st->extra);
-	st->extra = NULL;
+	hc_log(HC_LOG_ERROR, "history: %s", hc_history_errstr(h));
 	if (!req->headers_sent)
 		hc_resp_problem(req, 503, "Retry-After: 10\r\n", "the history file cannot be read");
 }
@@ -377,38 +374,26 @@ monitoring_history(struct hc_req *req, struct hc_ctx *ctx)
 		hc_resp_problem(req, 400, NULL, "%s", why);
 		return;
 	}
-	if ((h = history_handle(req, ctx)) == NULL)
+	if ((h = history_open(req, ctx)) == NULL)
 		return;
 	if (csv) {
 		e = hc_history_report_csv(h, &r, history_csv_write, req);
 		if (e == HC_ERR_SQLITE)
-			history_failed(req, ctx);
+			history_failed(req, h);
 		else if (e == HC_ERR_NOMEM && !req->headers_sent)
 			hc_resp_problem(req, 500, NULL, "out of memory");
+		hc_history_close(h);
 		return;
 	}
 	if ((o = hc_history_report_json(h, &r, &e)) == NULL) {
 		if (e == HC_ERR_SQLITE)
-			history_failed(req, ctx);
+			history_failed(req, h);
 		else
 			hc_resp_problem(req, 500, NULL, "out of memory");
-		return;
-	}
-	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
+	} else if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
 		hc_resp_problem(req, 500, NULL, "could not write the answer");
 	json_object_put(o);
-}
-
-static void
-monitoring_fini(struct hc_ctx *ctx)
-{
-	struct hc_fleet	*st = ctx->state;
-
-	if (st != NULL) {
-		hc_history_close(st->extra);
-		st->extra = NULL;
-	}
-	hc_fleet_fini(ctx);
+	hc_history_close(h);
 }
 
 /* The others take no input (params NULL): any query key is a 400. */
@@ -423,7 +408,7 @@ static const struct hc_route monitoring_routes[] = {
 };
 
 static const struct hc_app monitoring_app = {
-	"monitoring", monitoring_routes, hc_fleet_init, monitoring_fini, HC_APP_CURL
+	"monitoring", monitoring_routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
 };
 
 int

@@ -9,7 +9,6 @@ struct hc_provider;
 struct hc_fleet {
 	struct hc_registry	*reg;
 	struct hc_provider	*prov;	/* libcurl is set up lazily, on a remote source's first call */
-	void			*extra;	/* the program's own per-worker state; the program frees it */
 };
 
 /*
