@@ -96,42 +96,47 @@ hc_record_split(const char *d, size_t len, struct hc_record *out)
 	out->hostlen = (size_t)(p - h);
 	out->meta = p + sizeof(p3) - 2;	/* the opening brace */
 	out->metalen = (size_t)(end - 1 - out->meta);
+	/* a NaN stored before heartbeats refused it would break the answer */
+	if (!hc_json_text_finite(out->meta, out->metalen))
+		return -1;
 	return 0;
+}
+
+long long
+hc_record_ms(long long ms)
+{
+	return ms < 0 ? 0 : ms > HC_RECORD_MS_MAX ? HC_RECORD_MS_MAX : ms;
 }
 
 long long
 hc_record_last(const char *d, size_t len)
 {
-	json_tokener	*tok;
-	json_object	*o, *v;
+	json_object	*o = NULL, *v;
 	long long	 started, last = 0;
+	char		 why[128];
 
 	if (hc_record_times(d, len, &started, &last) != NULL)
 		return last;
 	/* Another shape (written by hand?): the careful way. */
-	if ((tok = json_tokener_new()) == NULL)
-		return 0;
-	o = json_tokener_parse_ex(tok, d, (int)len);
-	json_tokener_free(tok);
-	if (o == NULL)
+	if (hc_json_parse(d, len, 0, &o, why, sizeof(why)) != HC_OK || o == NULL)
 		return 0;
 	if (json_object_is_type(o, json_type_object) &&
 	    json_object_object_get_ex(o, "last", &v) &&
 	    json_object_is_type(v, json_type_int))
-		last = json_object_get_int64(v);
+		last = hc_record_ms(json_object_get_int64(v));
 	json_object_put(o);
 	return last;
 }
 
 int
-hc_record_parse(const char *d, size_t len, json_tokener *tok,
-    long long *started, json_object **host, json_object **meta)
+hc_record_parse(const char *d, size_t len, long long *started,
+    json_object **host, json_object **meta)
 {
-	json_object	*o, *v;
+	json_object	*o = NULL, *v;
+	char		 why[128];
 
 	*host = *meta = NULL;
-	json_tokener_reset(tok);
-	if ((o = json_tokener_parse_ex(tok, d, (int)len)) == NULL)
+	if (hc_json_parse(d, len, 0, &o, why, sizeof(why)) != HC_OK || o == NULL)
 		return -1;
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);

@@ -55,21 +55,37 @@ struct hc_record {
 /*
  * Takes a record of the layout above apart without parsing (host and
  * meta are json-c's own output, so valid JSON).  Returns 0, or -1 when
- * d has another shape (then use hc_record_parse).
+ * d has another shape, or its meta holds a NaN or an Infinity stored
+ * before heartbeats refused them (then use hc_record_parse).
  */
 int		 hc_record_split(const char *d, size_t len, struct hc_record *out);
 
-/* The last heartbeat (ms) of a record, whatever its shape; 0 when it has none. */
+/*
+ * The last heartbeat (ms) of a record, whatever its shape; 0 when it has
+ * none.  Read the careful way it is clamped as hc_record_ms does.
+ */
 long long	 hc_record_last(const char *d, size_t len);
 
+/* 9999-12-31T23:59:59.999Z: the last time RFC 3339 can write. */
+#define HC_RECORD_MS_MAX	253402300799999LL
+
 /*
- * Reads a record of any shape with json-c (tok is reset and reused).
- * *started is left alone unless the record has an integer started_at;
- * *host (a string) and *meta (an object) are new references, NULL when
- * missing or of another type.  Returns 0, or -1 when d is no JSON object
+ * A stored time (ms) as readers may compute with it: stored data is input
+ * too, and a hand-written value far from now must not overflow the
+ * arithmetic on it.  Before the epoch reads as the epoch, after year 9999
+ * as its end.
+ */
+long long	 hc_record_ms(long long ms);
+
+/*
+ * Reads a record of any shape strictly (hc_json_parse: NaN or Infinity
+ * in a stored meta make it unreadable, so the defaults show).  *started
+ * is left alone unless the record has an integer started_at; *host (a
+ * string) and *meta (an object) are new references, NULL when missing
+ * or of another type.  Returns 0, or -1 when d is no JSON object
  * (nothing set).
  */
-int		 hc_record_parse(const char *d, size_t len, json_tokener *tok,
-		    long long *started, json_object **host, json_object **meta);
+int		 hc_record_parse(const char *d, size_t len, long long *started,
+		    json_object **host, json_object **meta);
 
 #endif

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "hc_registry.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,9 @@
 static void
 hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 {
-	long long s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	long long days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+	/* floor division that cannot overflow (ms - 999 would near INT64_MIN) */
+	long long s = ms / 1000 - (ms % 1000 < 0);
+	long long days = s / 86400 - (s % 86400 < 0);
 	long long sod = s - days * 86400, z, era, y;
 	unsigned doe, yoe, doy, mp, d, m, hh, mi, ss, i;
 	char	 *p = buf;
@@ -36,8 +38,13 @@ hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	if (y < 0 || y > 9999) {
-		hc_time_fmt((time_t)s, buf);
+	/* RFC 3339 has four-digit years: a time outside them shows its bound */
+	if (y < 0) {
+		memcpy(buf, "0000-01-01T00:00:00Z", 21);
+		return;
+	}
+	if (y > 9999) {
+		memcpy(buf, "9999-12-31T23:59:59Z", 21);
 		return;
 	}
 	hh = (unsigned)(sod / 3600);
@@ -66,20 +73,20 @@ hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 
 /* One instance object; NULL without memory. */
 static json_object *
-hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in,
-    json_tokener *tok)
+hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in)
 {
 	json_object	*o, *host = NULL, *meta = NULL;
-	long long	 started = in->last_ms, since;
+	long long	 started = LLONG_MIN, since;
 	char		 buf[HC_TIME_BUFSZ];
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	/* Missing or damaged data (written by hand?) shows defaults, never fails. */
 	if (in->data != NULL)
-		(void)hc_record_parse(in->data, in->data_len, tok, &started, &host,
+		(void)hc_record_parse(in->data, in->data_len, &started, &host,
 		    &meta);
-	since = (l->now_ms - in->last_ms) / 1000;
+	started = started == LLONG_MIN ? in->last_ms : hc_record_ms(started);
+	since = (l->now_ms - hc_record_ms(in->last_ms)) / 1000;
 	if (since < 0)
 		since = 0;
 	if (hc_json_add(o, "instance_id",
@@ -155,7 +162,7 @@ hc_text_jstr(struct hc_buf *t, const char *s, size_t len)
 /* One instance object, by splicing the stored JSON (no parse, no object per field). */
 static void
 hc_text_inst(struct hc_buf *t, const struct hc_registry_list *l,
-    const struct hc_instance *in, json_tokener *tok)
+    const struct hc_instance *in)
 {
 	struct hc_record rec;
 	size_t		 jl;
@@ -166,7 +173,7 @@ hc_text_inst(struct hc_buf *t, const struct hc_registry_list *l,
 
 	if (in->data == NULL || hc_record_split(in->data, in->data_len, &rec) == -1) {
 		/* Written by someone else, or damaged: the careful way. */
-		if ((o = hc_inst_json(l, in, tok)) == NULL ||
+		if ((o = hc_inst_json(l, in)) == NULL ||
 		    (js = json_object_to_json_string_length(o,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &jl)) == NULL)
 			t->err = HC_ERR_NOMEM;
@@ -185,7 +192,7 @@ hc_text_inst(struct hc_buf *t, const struct hc_registry_list *l,
 	HC_BUF_LIT(t, "\",\"last_heartbeat\":\"");
 	hc_fmt_ms(in->last_ms, buf);
 	hc_buf_add(t, buf, 20);
-	since = (l->now_ms - in->last_ms) / 1000;
+	since = (l->now_ms - hc_record_ms(in->last_ms)) / 1000;
 	if (since < 0)
 		since = 0;
 	jl = (size_t)snprintf(buf, sizeof(buf), "\",\"seconds_since_heartbeat\":%lld", since);
@@ -211,20 +218,16 @@ hc_registry_list_json(const struct hc_registry_list *l)
 {
 	struct hc_buf	 t = HC_BUF_INIT;
 	json_object	*a;
-	json_tokener	*tok;
 	char		*text;
 	size_t		 i;
 
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
 	HC_BUF_LIT(&t, "[");
 	for (i = 0; i < l->n && t.err == HC_OK; i++) {
 		if (i > 0)
 			HC_BUF_LIT(&t, ",");
-		hc_text_inst(&t, l, &l->v[i], tok);
+		hc_text_inst(&t, l, &l->v[i]);
 	}
 	HC_BUF_LIT(&t, "]");
-	json_tokener_free(tok);
 	if ((text = hc_buf_take(&t, NULL)) == NULL ||
 	    (a = json_object_new_array()) == NULL) {
 		free(text);

@@ -328,8 +328,8 @@ hc_replicas_summary_json(const struct hc_replicas_view *v)
 		return NULL;
 	/* A null is added as such; a constructor's NULL is a failure (hc_json_add). */
 	bad |= d->desired >= 0 ? hc_json_add(o, "configured_replicas",
-	    json_object_new_int64(d->desired)) :
-	    json_object_object_add(o, "configured_replicas", NULL);
+	    json_object_new_int64(d->desired)) != HC_OK :
+	    json_object_object_add(o, "configured_replicas", NULL) != 0;
 	bad |= hc_json_add(o, "configured_source",
 	    json_object_new_string(hc_provider_source_name(d->source)));
 	bad |= hc_json_add(o, "active_instances", json_object_new_int64(v->active));
@@ -337,8 +337,8 @@ hc_replicas_summary_json(const struct hc_replicas_view *v)
 	bad |= hc_json_add(o, "status",
 	    json_object_new_string(hc_replicas_name(v->status)));
 	bad |= v->mismatch_since_ms > 0 ? hc_json_add(o, "mismatch_since",
-	    json_object_new_string(hc_ms_fmt(v->mismatch_since_ms, t))) :
-	    json_object_object_add(o, "mismatch_since", NULL);
+	    json_object_new_string(hc_ms_fmt(v->mismatch_since_ms, t))) != HC_OK :
+	    json_object_object_add(o, "mismatch_since", NULL) != 0;
 	bad |= hc_json_add(o, "self_preservation",
 	    json_object_new_boolean(v->self_preservation));
 	bad |= hc_json_add(o, "checked_at",
