@@ -39,23 +39,6 @@ agent_webhooks_stop(struct agent *a)
 	a->wh = NULL;
 }
 
-/* "45s", "12m", "3h05m", "2d4h". */
-static const char *
-agent_dur(long long s, char *buf, size_t len)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(buf, len, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm", s / 60);
-	else if (s < 172800)
-		snprintf(buf, len, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
-	else
-		snprintf(buf, len, "%lldd%lldh", s / 86400, (s % 86400) / 3600);
-	return buf;
-}
-
 /* What the events speak about: the provider's component, else "cluster". */
 static const char *
 agent_component(const struct agent *a, const struct hc_desired *d)
@@ -78,7 +61,7 @@ agent_text(const struct agent *a, const char *event, long long since_ms, long lo
 
 	if (json_object_array_length(recs) > 0)
 		rec = json_object_get_string(json_object_array_get_idx(recs, 0));
-	agent_dur((now_ms - since_ms) / 1000, dur, sizeof(dur));
+	hc_time_dur((now_ms - since_ms) / 1000, HC_DUR_COMPACT, dur, sizeof(dur));
 	if (strcmp(event, "mismatch_started") == 0)
 		snprintf(buf, len, "headcount: %s %s for %s (%ld of %ld running) - %s", comp,
 		    v->status == HC_REPLICAS_OVER ? "over-replicated" : "under-replicated",

@@ -38,12 +38,19 @@ hc_err_set(enum hc_err *err, char *errstr, size_t errlen, enum hc_err code,
 {
 	va_list	 ap;
 
+	va_start(ap, fmt);
+	hc_err_vset(err, errstr, errlen, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum hc_err
+hc_err_vset(enum hc_err *err, char *errstr, size_t errlen, enum hc_err code,
+    const char *fmt, va_list ap)
+{
 	if (err != NULL)
 		*err = code;
-	if (errstr != NULL && errlen > 0) {
-		va_start(ap, fmt);
+	if (errstr != NULL && errlen > 0)
 		vsnprintf(errstr, errlen, fmt, ap);
-		va_end(ap);
-	}
 	return code;
 }

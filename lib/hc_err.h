@@ -3,6 +3,7 @@
 #ifndef HC_ERR_H
 #define HC_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum hc_err {
@@ -38,5 +39,10 @@ const char	*hc_strerror(enum hc_err err);
 enum hc_err	 hc_err_set(enum hc_err *err, char *errstr, size_t errlen,
 		    enum hc_err code, const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
+
+/* The same with a va_list, for a module's own setter. */
+enum hc_err	 hc_err_vset(enum hc_err *err, char *errstr, size_t errlen,
+		    enum hc_err code, const char *fmt, va_list ap)
+		    __attribute__((format(printf, 5, 0)));
 
 #endif

@@ -20,16 +20,15 @@ static int
 hc_pp_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Sets the reason through the one setter; -1, for "return hc_pp_fail(...)". */
 static int
 hc_pp_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	hc_err_vset(NULL, err, errlen, HC_ERR_PARSE, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

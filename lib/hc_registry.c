@@ -41,9 +41,8 @@ hc_registry_seterr(struct hc_registry *reg, enum hc_err code, const char *fmt,
 {
 	va_list	 ap;
 
-	reg->err = code;
 	va_start(ap, fmt);
-	vsnprintf(reg->errstr, sizeof(reg->errstr), fmt, ap);
+	hc_err_vset(&reg->err, reg->errstr, sizeof(reg->errstr), code, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -34,23 +34,6 @@ hc_say(json_object *arr, int *fail, const char *fmt, ...)
 		*fail = 1;
 }
 
-/* "45 s", "12 min", "3 h 05 min", "2 d 4 h". */
-static const char *
-hc_dur(long long s, char *buf, size_t len)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(buf, len, "%lld s", s);
-	else if (s < 7200)
-		snprintf(buf, len, "%lld min", s / 60);
-	else if (s < 172800)
-		snprintf(buf, len, "%lld h %02lld min", s / 3600, (s % 3600) / 60);
-	else
-		snprintf(buf, len, "%lld d %lld h", s / 86400, (s % 86400) / 3600);
-	return buf;
-}
-
 static const char *
 hc_ms_fmt(long long ms, char buf[HC_TIME_BUFSZ])
 {
@@ -204,17 +187,17 @@ hc_rec_rollout(const struct hc_replicas_view *v, json_object *arr, int *fail)
 				    "check it with doctl apps get-deployment %s %s and in "
 				    "the dashboard's activity tab, and cancel and redeploy "
 				    "if it does not move", d->rollout_id, d->rollout_phase,
-				    hc_dur(age, dur, sizeof(dur)),
+				    hc_time_dur(age, HC_DUR_WORDS, dur, sizeof(dur)),
 				    hc_time_fmt(d->rollout_since, t1),
-				    hc_dur(v->stuck_after, t2, sizeof(t2)), app,
+				    hc_time_dur(v->stuck_after, HC_DUR_WORDS, t2, sizeof(t2)), app,
 				    d->rollout_id);
 			else
 				hc_say(arr, fail, "The Kubernetes rollout of %s (%s) has "
 				    "been in progress for %s, longer than %s - it looks "
 				    "stuck: check kubectl -n %.*s rollout status "
 				    "deployment/%s and the new pods' events", dep,
-				    d->rollout_id, hc_dur(age, dur, sizeof(dur)),
-				    hc_dur(v->stuck_after, t1, sizeof(t1)), nslen, dep,
+				    d->rollout_id, hc_time_dur(age, HC_DUR_WORDS, dur, sizeof(dur)),
+				    hc_time_dur(v->stuck_after, HC_DUR_WORDS, t1, sizeof(t1)), nslen, dep,
 				    name);
 			return 0;
 		}
@@ -244,7 +227,8 @@ hc_rec_mismatch(const struct hc_replicas_view *v, json_object *arr, int *fail)
 	if (v->mismatch_since_ms > 0) {
 		snprintf(sbuf, sizeof(sbuf), " since %s (%s)",
 		    hc_ms_fmt(v->mismatch_since_ms, t),
-		    hc_dur((v->now_ms - v->mismatch_since_ms) / 1000, dur, sizeof(dur)));
+		    hc_time_dur((v->now_ms - v->mismatch_since_ms) / 1000,
+		    HC_DUR_WORDS, dur, sizeof(dur)));
 		since = sbuf;
 	}
 	if (v->status == HC_REPLICAS_UNDER)

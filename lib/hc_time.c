@@ -108,3 +108,23 @@ hc_time_wall(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+char *
+hc_time_dur(long long s, int style, char *buf, size_t len)
+{
+	int	 c = style == HC_DUR_COMPACT;
+
+	if (s < 0)
+		s = 0;
+	if (s < (c ? 60 : 120))
+		snprintf(buf, len, c ? "%llds" : "%lld s", s);
+	else if (s < (c ? 3600 : 7200))
+		snprintf(buf, len, c ? "%lldm" : "%lld min", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, c ? "%lldh%02lldm" : "%lld h %02lld min", s / 3600,
+		    (s % 3600) / 60);
+	else
+		snprintf(buf, len, c ? "%lldd%lldh" : "%lld d %lld h", s / 86400,
+		    (s % 86400) / 3600);
+	return buf;
+}

@@ -18,6 +18,18 @@ char	*hc_time_fmt(time_t t, char buf[HC_TIME_BUFSZ]);
  */
 int	 hc_time_parse(const char *s, time_t *out);
 
+/* Styles of hc_time_dur. */
+#define HC_DUR_WORDS	0	/* for sentences: "90 s", "12 min", "3 h 05 min", "2 d 4 h" */
+#define HC_DUR_COMPACT	1	/* for short texts: "45s", "12m", "3h05m", "2d4h" */
+
+/*
+ * A duration of s seconds (negative: 0) for people, into buf; returns
+ * buf.  Words keep seconds up to 2 min and minutes up to 2 h, compact
+ * up to 1 min and 1 h; both show hours and minutes up to 2 days, then
+ * days and hours.
+ */
+char	*hc_time_dur(long long s, int style, char *buf, size_t len);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 double	 hc_time_mono_ms(void);
 

@@ -108,6 +108,22 @@ main(void)
 	}
 	tap_is_int(hc_time_parse(NULL, &t), -1, "parse NULL");
 
+	{
+		static const struct { long long s; int style; const char *want; } d[] = {
+			{ -5, HC_DUR_WORDS, "0 s" }, { 45, HC_DUR_WORDS, "45 s" },
+			{ 119, HC_DUR_WORDS, "119 s" }, { 120, HC_DUR_WORDS, "2 min" },
+			{ 7199, HC_DUR_WORDS, "119 min" }, { 7200, HC_DUR_WORDS, "2 h 00 min" },
+			{ 11100, HC_DUR_WORDS, "3 h 05 min" }, { 187200, HC_DUR_WORDS, "2 d 4 h" },
+			{ 45, HC_DUR_COMPACT, "45s" }, { 60, HC_DUR_COMPACT, "1m" },
+			{ 3599, HC_DUR_COMPACT, "59m" }, { 11100, HC_DUR_COMPACT, "3h05m" },
+			{ 187200, HC_DUR_COMPACT, "2d4h" }, { -1, HC_DUR_COMPACT, "0s" },
+		};
+		char	 db[32];
+
+		for (i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+			tap_is_str(hc_time_dur(d[i].s, d[i].style, db, sizeof(db)),
+			    d[i].want, "dur %lld style %d", d[i].s, d[i].style);
+	}
 	a = hc_time_mono_ms();
 	b = hc_time_mono_ms();
 	tap_ok(a > 0 && b >= a, "monotonic clock does not go back");
