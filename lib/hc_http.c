@@ -260,10 +260,10 @@ hc_http_resp_problem(struct hc_req *req, int status, const char *extra,
 	va_end(ap);
 	if ((o = json_object_new_object()) == NULL)
 		return -1;
-	json_object_object_add(o, "type", json_object_new_string("about:blank"));
-	json_object_object_add(o, "title", json_object_new_string(hc_http_reason(status)));
-	json_object_object_add(o, "status", json_object_new_int(status));
-	json_object_object_add(o, "detail", json_object_new_string(detail));
+	hc_json_add(o, "type", json_object_new_string("about:blank"));
+	hc_json_add(o, "title", json_object_new_string(hc_http_reason(status)));
+	hc_json_add(o, "status", json_object_new_int(status));
+	hc_json_add(o, "detail", json_object_new_string(detail));
 	s = json_object_to_json_string_length(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (s != NULL && hc_http_resp_start(req, status, "application/problem+json", extra) == 0)

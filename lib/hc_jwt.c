@@ -15,6 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "hc_json.h"
+
 /* A bearer token longer than this is refused before any decoding. */
 #define HC_JWT_MAXLEN	8192
 /* Room for one decoded segment of a token at the cap, plus a NUL. */
@@ -357,12 +359,12 @@ hc_jwt_sign(const char *secret, const char *sub, const char *role,
 	if ((hdr = json_object_new_object()) == NULL ||
 	    (pl = json_object_new_object()) == NULL)
 		goto out;
-	if (json_object_object_add(hdr, "alg", json_object_new_string("HS256")) ||
-	    json_object_object_add(hdr, "typ", json_object_new_string("JWT")) ||
-	    json_object_object_add(pl, "sub", json_object_new_string(sub)) ||
-	    json_object_object_add(pl, "role", json_object_new_string(role)) ||
-	    json_object_object_add(pl, "iat", json_object_new_int64(iat)) ||
-	    json_object_object_add(pl, "exp", json_object_new_int64(exp)))
+	if (hc_json_add(hdr, "alg", json_object_new_string("HS256")) ||
+	    hc_json_add(hdr, "typ", json_object_new_string("JWT")) ||
+	    hc_json_add(pl, "sub", json_object_new_string(sub)) ||
+	    hc_json_add(pl, "role", json_object_new_string(role)) ||
+	    hc_json_add(pl, "iat", json_object_new_int64(iat)) ||
+	    hc_json_add(pl, "exp", json_object_new_int64(exp)))
 		goto out;
 	/* a sub of 255 bytes, each escaped as \u00XX, stays far below this */
 	room = HC_JWT_MAXLEN;

@@ -14,6 +14,8 @@
 
 #include <json-c/json.h>
 
+#include "hc_json.h"
+
 static const char *const hc_levels[HC_LOG_MAX] = { "debug", "info", "warn", "error" };
 
 static char	 hc_prog[64] = "headcount";
@@ -78,10 +80,10 @@ hc_log_stamp(json_object *o, const char *level)
 	gmtime_r(&t, &tm);
 	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + 19, sizeof(buf) - 19, ".%03ldZ", (long)(tv.tv_usec / 1000));
-	json_object_object_add(o, "time", json_object_new_string(buf));
-	json_object_object_add(o, "level", json_object_new_string(level));
-	json_object_object_add(o, "program", json_object_new_string(hc_prog));
-	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+	hc_json_add(o, "time", json_object_new_string(buf));
+	hc_json_add(o, "level", json_object_new_string(level));
+	hc_json_add(o, "program", json_object_new_string(hc_prog));
+	hc_json_add(o, "pid", json_object_new_int((int)getpid()));
 }
 
 static void
@@ -121,7 +123,7 @@ hc_log(enum hc_log_level level, const char *fmt, ...)
 	if ((o = json_object_new_object()) == NULL)
 		return;
 	hc_log_stamp(o, hc_levels[level]);
-	json_object_object_add(o, "msg", json_object_new_string(msg));
+	hc_json_add(o, "msg", json_object_new_string(msg));
 	hc_log_emit(o);
 	json_object_put(o);
 	errno = saved;
@@ -135,16 +137,19 @@ hc_log_access(const struct hc_access *a)
 	if (hc_min > HC_LOG_INFO || (o = json_object_new_object()) == NULL)
 		return;
 	hc_log_stamp(o, "info");
-	json_object_object_add(o, "msg", json_object_new_string("request"));
+	hc_json_add(o, "msg", json_object_new_string("request"));
 	if (a->request_id != NULL)
-		json_object_object_add(o, "request_id", json_object_new_string(a->request_id));
-	json_object_object_add(o, "method", json_object_new_string(a->method ? a->method : ""));
-	json_object_object_add(o, "route", a->route ? json_object_new_string(a->route) : NULL);
-	json_object_object_add(o, "path", json_object_new_string(a->path ? a->path : ""));
+		hc_json_add(o, "request_id", json_object_new_string(a->request_id));
+	hc_json_add(o, "method", json_object_new_string(a->method ? a->method : ""));
+	if (a->route != NULL)
+		hc_json_add(o, "route", json_object_new_string(a->route));
+	else
+		json_object_object_add(o, "route", NULL);	/* no route matched: null */
+	hc_json_add(o, "path", json_object_new_string(a->path ? a->path : ""));
 	if (a->remote_addr != NULL)
-		json_object_object_add(o, "remote_addr", json_object_new_string(a->remote_addr));
-	json_object_object_add(o, "status", json_object_new_int(a->status));
-	json_object_object_add(o, "duration_ms",
+		hc_json_add(o, "remote_addr", json_object_new_string(a->remote_addr));
+	hc_json_add(o, "status", json_object_new_int(a->status));
+	hc_json_add(o, "duration_ms",
 	    json_object_new_double((double)(long long)(a->duration_ms * 1000.0) / 1000.0));
 	hc_log_emit(o);
 	json_object_put(o);
