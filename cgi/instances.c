@@ -166,7 +166,7 @@ static const struct hc_route routes[] = {
 };
 
 static const struct hc_app app = {
-	"instances", routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
+	"instances", routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL, NULL, 0
 };
 
 int
