@@ -1,4 +1,4 @@
-/* headcount-agent: the node daemon that heartbeats this node, watches staleness, prunes and keeps the replica status. */
+/* headcount-agent: the node daemon that heartbeats this node, watches staleness, prunes, keeps the replica status, samples history and sends webhooks. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "hc_cli.h"
+#include "agent.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
 #include "hc_priv.h"
@@ -27,24 +28,10 @@
 #define AGENT_CHECK_TIMEOUT_MS	2000L
 #define AGENT_LOG_IDS		20	/* ids named per pass in the log */
 
-struct agent {
-	struct hc_settings	 s;
-	struct hc_redis		*redis;
-	struct hc_registry	*reg;
-	struct hc_provider	*prov;
-	const char		*check_url;	/* NULL: heartbeat unconditionally */
-	long			 check_timeout_ms;
-	CURL			*curl;
-	char			 hostname[256];
-	int			 redis_ok;	/* for logging transitions once */
-	int			 check_ok;
-	int			 registered;	/* our last heartbeat went through */
-};
 
 /*
  * One periodic job.  run returns the delay in ms until its next run.
- * The history sampler (one SQLite row per interval) is meant to become
- * one more entry of agent_tasks: the loop needs nothing else.
+ * history (agent_history.c) and webhooks (agent_webhook.c) are two more.
  */
 struct agent_task {
 	const char	*name;
@@ -58,6 +45,8 @@ static double	agent_maintain(struct agent *a);
 static struct agent_task agent_tasks[] = {
 	{ "heartbeat", agent_heartbeat, 0 },
 	{ "maintain", agent_maintain, 0 },
+	{ "history", agent_history, 0 },
+	{ "webhooks", agent_webhooks, 0 },
 	{ NULL, NULL, 0 }
 };
 
@@ -237,7 +226,9 @@ agent_usage(FILE *fp)
 	    "       [--check-timeout MS] [--once] [--prune] [--print-settings] [--help]\n"
 	    "       [--version]\n"
 	    "Heartbeats this node as HEADCOUNT_INSTANCE_ID every HEADCOUNT_HEARTBEAT_INTERVAL\n"
-	    "seconds, announces stale instances, prunes, and keeps the replica status.\n"
+	    "seconds, announces stale instances, prunes, keeps the replica status,\n"
+	    "samples the history into HEADCOUNT_DATA_DIR/history.db every\n"
+	    "HEADCOUNT_HISTORY_INTERVAL seconds and sends the webhooks.\n"
 	    "--check URL: a sidecar that heartbeats only while URL answers 2xx.\n"
 	    "--once: one heartbeat and one maintenance pass, then exit (no deregistration).\n"
 	    "--prune: prune every stale instance now, as an owner's refresh does (also\n"
@@ -268,6 +259,10 @@ agent_setup(struct agent *a, int metrics)
 		hc_log(HC_LOG_ERROR, "provider: %s", err);
 		return -1;
 	}
+	if (agent_webhooks_start(a) == -1) {
+		hc_log(HC_LOG_ERROR, "out of memory");
+		return -1;
+	}
 	if (metrics && a->s.metrics_enabled) {
 		hc_metrics_config(1, a->s.slow_ms);
 		if (hc_metrics_open(a->s.metrics_shm, "agent", err, sizeof(err)) == -1)
@@ -281,6 +276,8 @@ agent_teardown(struct agent *a)
 {
 	if (a->curl != NULL)
 		curl_easy_cleanup(a->curl);
+	agent_history_stop(a);
+	agent_webhooks_stop(a);
 	hc_provider_free(a->prov);
 	hc_registry_free(a->reg);
 	hc_redis_free(a->redis);
@@ -451,6 +448,7 @@ main(int argc, char **argv)
 	hc_log(HC_LOG_INFO, "agent %s: instance %s, every %ld s%s%s%s%s", PACKAGE_VERSION,
 	    a.s.instance_id, a.s.heartbeat_interval, a.check_url ? ", checking " : "",
 	    a.check_url ? a.check_url : "", priv.drop ? ", as " : "", priv.drop ? priv.user : "");
+	agent_history_start(&a);
 	rc = agent_loop(&a, &sigs, g.once);
 	if (!g.once) {
 		drc = hc_registry_remove(a.reg, a.s.instance_id);

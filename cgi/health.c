@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "hc_time.h"
 
 #define HC_HISTORY_DB	"history.db"
+#define HC_DATA_MIN_FREE (16 * 1024)	/* bytes: below this the history cannot grow */
 #define HC_CPU_WINDOW_MS 100.0	/* shortest span a CPU percentage is measured over */
 
 struct health_state {
@@ -63,8 +65,31 @@ struct health_shared {
 };
 
 /*
- * The history directory must be a writable directory; when the history
- * file exists it must open and answer a query.  Nothing is created here:
+ * The agent's own word on its history writes: it keeps
+ * <prefix>history:failing:<instance id> in Redis while they fail (the
+ * data directory full, read-only, ...).  Returns 1 with why filled.
+ */
+static int
+health_history_failing(struct hc_ctx *ctx, char *why, size_t len)
+{
+	redisReply	*rep;
+	int		 failing = 0;
+
+	if ((rep = hc_redis_cmd(ctx->redis, "GET %shistory:failing:%s",
+	    ctx->settings->key_prefix, ctx->settings->instance_id)) == NULL)
+		return 0;	/* Redis has its own check */
+	if (rep->type == REDIS_REPLY_STRING) {
+		snprintf(why, len, "the agent cannot write the history: %.400s", rep->str);
+		failing = 1;
+	}
+	freeReplyObject(rep);
+	return failing;
+}
+
+/*
+ * The history directory must be a writable directory with room left;
+ * when the history file exists it must open and answer a query, and the
+ * agent must not be reporting failed writes.  Nothing is created here:
  * the node's agent owns that file.
  */
 static void
@@ -75,6 +100,7 @@ health_sqlite(struct hc_ctx *ctx, struct health_result *res)
 	size_t		 errlen = sizeof(res->error);
 	double		 t0 = hc_mono_ms();
 	struct stat	 st;
+	struct statvfs	 vfs;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*stmt = NULL;
 	int		 ok = 0;
@@ -86,6 +112,12 @@ health_sqlite(struct hc_ctx *ctx, struct health_result *res)
 		snprintf(err, errlen, "%s: not a directory", dir);
 	else if (access(dir, W_OK | X_OK) == -1)
 		snprintf(err, errlen, "access(%s): %s", dir, strerror(errno));
+	else if (statvfs(dir, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize <
+	    HC_DATA_MIN_FREE)
+		snprintf(err, errlen, "%s: no space left (%llu bytes free)", dir,
+		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+	else if (health_history_failing(ctx, err, errlen))
+		;
 	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HC_HISTORY_DB) >= sizeof(path))
 		snprintf(err, errlen, "%s: path too long", dir);
 	else if (access(path, F_OK) == -1)
