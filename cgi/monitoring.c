@@ -403,7 +403,7 @@ static const struct hc_route monitoring_routes[] = {
 };
 
 static const struct hc_app monitoring_app = {
-	"monitoring", monitoring_routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
+	"monitoring", monitoring_routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL, NULL, 0
 };
 
 int

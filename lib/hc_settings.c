@@ -80,6 +80,7 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_LOG_FILE", HC_S_OPTSTR, O(log_file), NULL, 0, 0, 0 },
 	{ "HEADCOUNT_LOG_LEVEL", HC_S_LEVEL, O(log_level), "info", 0, 0, 0 },
 	{ "HEADCOUNT_ACCESS_LOG", HC_S_BOOL, O(access_log), "on", 0, 0, 0 },
+	{ "HEADCOUNT_CONN_TIMEOUT_MS", HC_S_INT, O(conn_timeout_ms), "5000", 100, 600000, 0 },
 	{ "HEADCOUNT_HISTORY_INTERVAL", HC_S_INT, O(history_interval), "60", 1, 3600, 0 },
 	{ "HEADCOUNT_HISTORY_RETENTION_DAYS", HC_S_INT, O(history_retention_days), "400", 1, 36500, 0 },
 	{ "HEADCOUNT_HISTORY_STREAM_LEN", HC_S_INT, O(history_stream_len), "10080", 10, 1000000, 0 },

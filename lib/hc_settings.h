@@ -51,6 +51,8 @@ struct hc_settings {
 	char	*log_file;		/* HEADCOUNT_LOG_FILE, NULL = stderr */
 	char	*log_level;		/* HEADCOUNT_LOG_LEVEL debug|info|warn|error */
 	int	 access_log;		/* HEADCOUNT_ACCESS_LOG (bool) */
+	/* process model */
+	long	 conn_timeout_ms;	/* HEADCOUNT_CONN_TIMEOUT_MS: a whole request within this */
 	/* history and webhooks (issue 10) */
 	long	 history_interval;	/* HEADCOUNT_HISTORY_INTERVAL (s) */
 	long	 history_retention_days;	/* HEADCOUNT_HISTORY_RETENTION_DAYS */

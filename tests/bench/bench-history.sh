@@ -27,6 +27,9 @@ for f in "$fill" "$top_builddir/cgi/headcount-monitoring" "$top_builddir/cgi/hea
 	[ -x "$f" ] || { echo "bench: $f is not built (make check TESTS=)" >&2; exit 1; }
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
+own() {	# own PATH...: hand files made by this (root) shell to the user the programs run as
+	[ "$(id -u)" != 0 ] || chown -R "$HC_RUN_UID" "$@"
+}
 pct() {	# pct P: the P-th percentile of stdin
 	sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; if (NR) print v[i]; else print 0 }'
 }
@@ -35,6 +38,7 @@ END=$(date +%s)
 END=$((END - END % 60))
 echo "# 1. load: $BENCH_ROWS per-minute samples ending $(date -u -d @"$END" +%FT%TZ)"
 "$fill" "$HC_TMP/data" "$BENCH_ROWS" "$END"
+own "$HC_TMP/data"
 
 export HEADCOUNT_ACCESS_LOG=off
 hc_start_redis

@@ -9,6 +9,9 @@ hc_need_program instances monitoring agent token history
 FILL=$top_builddir/tests/bench/history-fill
 HIST=$top_builddir/cgi/headcount-history
 [ -x "$FILL" ] || hc_bail "tests/bench/history-fill is not built"
+own() {	# own PATH...: hand files made by this (root) shell to the user the programs run as
+	[ "$(id -u)" != 0 ] || chown -R "$HC_RUN_UID" "$@"
+}
 
 export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=600 HEADCOUNT_HEARTBEAT_INTERVAL=1
 export HEADCOUNT_HISTORY_INTERVAL=1 DESIRED_REPLICAS=2
@@ -46,6 +49,7 @@ hc_is "$HC_STATUS:$HC_BODY" "200:t,samples,desired,active_min,active_max,active_
 # 600 per-minute samples up to 2026-11-22T06:00:00Z; 04:00-04:20 under-replicated.
 END=$(date -u -d 2026-11-22T06:00:00Z +%s)
 hc_ok "loader fills 600 samples" "$FILL" "$HC_TMP/data" 600 "$END"
+own "$HC_TMP/data"
 
 # ------------------------------------------------------------ routing and auth
 report "" none
@@ -177,6 +181,7 @@ done
 
 # ------------------------------------------------------------ two agents on one Redis
 mkdir -p "$HC_TMP/b"
+own "$HC_TMP/b"
 T_START=$(date +%s)
 HEADCOUNT_INSTANCE_ID=node-a hc_start_agent_as agent-a
 HEADCOUNT_INSTANCE_ID=node-b HEADCOUNT_DATA_DIR=$HC_TMP/b hc_start_agent_as agent-b

@@ -6,6 +6,9 @@
 
 hc_need jq curl python3
 hc_need_program instances agent token
+own() {	# own PATH...: hand files made by this (root) shell to the user the programs run as
+	[ "$(id -u)" != 0 ] || chown -R "$HC_RUN_UID" "$@"
+}
 
 SECRET=webhook-test-secret
 export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=600 HEADCOUNT_HEARTBEAT_INTERVAL=1
@@ -37,9 +40,10 @@ has() {	# has RECEIVER EVENT N [STATUS]: at least N deliveries
 	[ "$(count "$1" "$2" "${4:-}")" -ge "$3" ]
 }
 
+mkdir -p "$HC_TMP/b"
+own "$HC_TMP/b"
 HEADCOUNT_INSTANCE_ID=node-a hc_start_agent_as agent-a
 HEADCOUNT_INSTANCE_ID=node-b HEADCOUNT_DATA_DIR=$HC_TMP/b hc_start_agent_as agent-b
-mkdir -p "$HC_TMP/b"
 hc_ok "two agents: healthy" hc_wait_until 10 status_is healthy
 
 # ------------------------------------------------------------ one mismatch past HEADCOUNT_WEBHOOK_AFTER
