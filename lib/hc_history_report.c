@@ -241,12 +241,14 @@ hc_count_json(long v)
 	return v < 0 ? NULL : json_object_new_int64(v);
 }
 
+/* Adds v under the constant, new key (no copy, no lookup: thousands of points). */
 static int
 hc_add(json_object *o, const char *key, json_object *v, int nullable)
 {
 	if (v == NULL && !nullable)
 		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
+	if (json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	    JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
 		json_object_put(v);
 		return -1;
 	}
