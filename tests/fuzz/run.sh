@@ -3,6 +3,7 @@
 #
 #   FUZZ_SECONDS=N   time per harness (default 3, as make check runs it)
 #   FUZZ_RUNS=N      executions per harness instead of a time (-runs=N)
+#   FUZZ_MAX_SECONDS=N  with FUZZ_RUNS: stop a harness after N s all the same
 #   FUZZ_ONLY="a b"  only these harnesses (names without fuzz_)
 #   FUZZ_KEEP=1      keep the work directory (new inputs, logs)
 # The seed corpus (tests/fuzz/corpus/<name>) is read, never written: new
@@ -14,7 +15,7 @@ fi
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
-HARNESSES="query request heartbeat jwt route settings cidr redis_url provider sentinel"
+HARNESSES="query request instances monitoring health jwt route settings cidr redis_url provider sentinel"
 [ -n "${FUZZ_ONLY:-}" ] && HARNESSES=$FUZZ_ONLY
 work=$(mktemp -d "${TMPDIR:-/tmp}/headcount-fuzz.XXXXXX")
 n=0 failed=0
@@ -29,7 +30,7 @@ for h in $HARNESSES; do
 	fi
 	mkdir -p "$work/$h"
 	if [ -n "${FUZZ_RUNS:-}" ]; then
-		limit="-runs=$FUZZ_RUNS"
+		limit="-runs=$FUZZ_RUNS${FUZZ_MAX_SECONDS:+ -max_total_time=$FUZZ_MAX_SECONDS}"
 	else
 		limit="-max_total_time=${FUZZ_SECONDS:-3}"
 	fi
