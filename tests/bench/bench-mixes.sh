@@ -48,7 +48,6 @@ done
 hc_start_nginx
 OWNER=$(hc_token owner bench)
 USER=$(hc_token user bench)
-nginx_master=$(hc_pid nginx)
 
 cat >"$HC_TMP/mix-hb-lists.lua" <<EOF
 -- heartbeats over $BENCH_MIX_INSTANCES ids; every ${BENCH_MIX_LIST_EVERY}th request lists them all
@@ -71,17 +70,6 @@ restart() {
 	hc_stop_program "$1"
 	HEADCOUNT_ACCESS_LOG=off hc_start_program "$1" --workers "$2"
 }
-# only the new nginx workers are left (the old ones finish their connections first)
-nginx_settled() {
-	[ "$(pgrep -c -P "$nginx_master")" = 2 ] &&
-	    ! ps -o args= --ppid "$nginx_master" | grep -q 'shutting down'
-}
-# keepalive K: every headcount upstream that keeps connections keeps K
-keepalive() {
-	sed -i "s/^\([[:space:]]*keepalive\) [0-9]*;/\1 $1;/" "$HC_TMP/headcount-upstreams.conf"
-	nginx -p "$HC_TMP/" -e "$HC_TMP/nginx-error.log" -c "$HC_TMP/nginx.conf" -s reload
-	hc_wait_until 30 nginx_settled || echo "bench: old nginx workers still draining" >&2
-}
 # mix W K NAME [WRK ARGS...] URL: one line
 mix() {
 	local w=$1 k=$2 name=$3 out
@@ -102,7 +90,7 @@ results=""
 for w in $BENCH_GRID_WORKERS; do
 	for p in $programs; do restart "$p" "$w"; done
 	for k in $BENCH_GRID_KEEPALIVE; do
-		keepalive "$k"
+		bench_nginx_keepalive "$k"
 		bench_fill "$BENCH_MIX_INSTANCES"
 		[ "$have_flags" = 1 ] && hc_redis HSET feature:flags bench.flag 1 >/dev/null
 		line=$(mix "$w" "$k" live "$HC_URL/api/v1/health/live"); printf '%s\n' "$line"

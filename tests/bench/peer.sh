@@ -14,6 +14,8 @@
 #   bench_pss_kib PID... the summed Pss (KiB) of /proc/PID/smaps_rollup
 #   bench_fill N         N instances straight into Redis (registry layout)
 #   bench_cpu_ticks PID... summed utime+stime of the PIDs (clock ticks)
+#   bench_shipped_keepalive  the upstream keepalive conf/nginx ships
+#   bench_nginx_keepalive K  every headcount upstream keeps K (nginx reloaded)
 #   bench_memory LABEL   one line each for headcount's programs (every
 #                        process hc_start_program started, with its workers),
 #                        the peer's node processes and the nginx both sit
@@ -172,4 +174,23 @@ bench_cpu_ticks() {
 		sum=$((sum + ${t:-0}))
 	done
 	printf '%s\n' "$sum"
+}
+
+# bench_shipped_keepalive: the upstream keepalive conf/nginx ships for the programs
+bench_shipped_keepalive() {
+	sed -n 's/^[[:space:]]*keepalive \([0-9]*\);.*/\1/p' \
+		"$top_srcdir/conf/nginx/headcount-upstreams.conf.in" | head -n 1
+}
+
+# bench_nginx_keepalive K: every headcount upstream that keeps connections
+# keeps K; nginx reloads, and this returns once only new workers are left.
+bench_nginx_keepalive() {
+	sed -i "s/^\([[:space:]]*keepalive\) [0-9]*;/\1 $1;/" "$HC_TMP/headcount-upstreams.conf"
+	nginx -p "$HC_TMP/" -e "$HC_TMP/nginx-error.log" -c "$HC_TMP/nginx.conf" -s reload
+	hc_wait_until 30 bench__nginx_settled "$(hc_pid nginx)" ||
+		echo "bench: old nginx workers still draining" >&2
+}
+bench__nginx_settled() {	# MASTER: 2 workers, none shutting down
+	[ "$(pgrep -c -P "$1")" = 2 ] &&
+	    ! ps -o args= --ppid "$1" | grep -q 'shutting down'
 }
