@@ -24,10 +24,7 @@ hc_need wrk nginx curl redis-server
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_WORKERS=${BENCH_WORKERS:-4}
 BENCH_KEEPALIVE=${BENCH_KEEPALIVE:-$(bench_shipped_keepalive)}
-BENCH_BARE_KEEPALIVE=${BENCH_BARE_KEEPALIVE:-1}
 BENCH_CONNS=${BENCH_CONNS:-64}
-bare=$top_builddir/tests/bench/bare
-[ -x "$bare" ] || { echo "bench: $bare is not built (make -C build check TESTS=)" >&2; exit 1; }
 
 # nginx worker_processes is 2 in the standalone conf: bare needs the rule.
 if [ $((BENCH_BARE_KEEPALIVE * 2)) -ge "$BENCH_WORKERS" ]; then
@@ -38,10 +35,6 @@ fi
 # A second server without keep-conn, so both modes are measured in one nginx.
 NOKEEP_PORT=$("$top_builddir/tests/freeport")
 cat >"$HC_TMP/local-http-bench.conf" <<EOF
-upstream bench_bare_keep {
-	server unix:$HC_TMP/bare.sock;
-	keepalive $BENCH_BARE_KEEPALIVE;
-}
 server {
 	listen 127.0.0.1:$NOKEEP_PORT;
 	location /bare/ {
@@ -54,22 +47,7 @@ server {
 	}
 }
 EOF
-cat >"$HC_TMP/local-server-bench.conf" <<'EOF'
-location = /nginx-200 {
-	default_type application/json;
-	return 200 '{"status":"alive"}';
-}
-location /bare/ {
-	include fastcgi_params;
-	fastcgi_keep_conn on;
-	fastcgi_pass bench_bare_keep;
-}
-EOF
-
-"$bare" --listen "unix:$HC_TMP/bare.sock" --socket-mode 0666 --workers "$BENCH_WORKERS" \
-	</dev/null >>"$HC_TMP/bare.log" 2>&1 &
-hc__track bare $!
-hc_wait_until 10 test -S "$HC_TMP/bare.sock" || { echo "bench: bare did not start" >&2; exit 1; }
+bench_refs_start "$BENCH_WORKERS"
 
 have_health=0
 hc_start_redis
