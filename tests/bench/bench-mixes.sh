@@ -22,6 +22,9 @@
 #   BENCH_CONNS            wrk connections (64)
 #   BENCH_GRID_WORKERS     --workers values ("2 4 8")
 #   BENCH_GRID_KEEPALIVE   upstream keepalive values ("1 8 32")
+#   BENCH_GRID_BACKLOG     listen backlogs to try, e.g. "16 1024": a third
+#                          grid axis, for programs that take --backlog N
+#                          (empty, the default: the programs' own backlog)
 #   BENCH_MIX_INSTANCES    registered instances in hb+lists (1000)
 #   BENCH_MIX_LIST_EVERY   one list per this many requests in hb+lists (20)
 . "$(dirname "$0")/../integration/setup.sh"
@@ -35,6 +38,12 @@ BENCH_GRID_WORKERS=${BENCH_GRID_WORKERS:-2 4 8}
 BENCH_GRID_KEEPALIVE=${BENCH_GRID_KEEPALIVE:-1 8 32}
 BENCH_MIX_INSTANCES=${BENCH_MIX_INSTANCES:-1000}
 BENCH_MIX_LIST_EVERY=${BENCH_MIX_LIST_EVERY:-20}
+BENCH_GRID_BACKLOG=${BENCH_GRID_BACKLOG:-}
+if [ -n "$BENCH_GRID_BACKLOG" ] &&
+    ! "$top_builddir/cgi/headcount-health" --help 2>&1 | grep -q -- --backlog; then
+	echo "bench: BENCH_GRID_BACKLOG given, but the programs take no --backlog" >&2
+	exit 1
+fi
 
 have_flags=0
 [ -x "$top_builddir/cgi/headcount-flags" ] && have_flags=1
@@ -65,12 +74,12 @@ request = function()
 end
 EOF
 
-# restart PROGRAM W: the program again with W workers
+# restart PROGRAM W [B]: the program again with W workers (and backlog B)
 restart() {
 	hc_stop_program "$1"
-	HEADCOUNT_ACCESS_LOG=off hc_start_program "$1" --workers "$2"
+	HEADCOUNT_ACCESS_LOG=off hc_start_program "$1" --workers "$2" ${3:+--backlog "$3"}
 }
-# mix W K NAME [WRK ARGS...] URL: one line
+# mix W K NAME [WRK ARGS...] URL: one line (the backlog, when varied, is in W: "4/b16")
 mix() {
 	local w=$1 k=$2 name=$3 out
 	shift 3
@@ -87,8 +96,18 @@ if [ "$have_flags" = 1 ]; then
 fi
 start=$(date +%s)
 results=""
-for w in $BENCH_GRID_WORKERS; do
-	for p in $programs; do restart "$p" "$w"; done
+for cell in $(for w in $BENCH_GRID_WORKERS; do
+		if [ -n "$BENCH_GRID_BACKLOG" ]; then
+			for b in $BENCH_GRID_BACKLOG; do echo "$w/b$b"; done
+		else
+			echo "$w"
+		fi
+	done); do
+	w=$cell
+	b=""
+	case $cell in */b*) b=${cell#*/b}; w=${cell%%/*} ;; esac
+	for p in $programs; do restart "$p" "$w" "$b"; done
+	w=$cell
 	for k in $BENCH_GRID_KEEPALIVE; do
 		bench_nginx_keepalive "$k"
 		bench_fill "$BENCH_MIX_INSTANCES"
