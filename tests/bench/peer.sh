@@ -201,7 +201,8 @@ bench__nginx_settled() {	# MASTER: 2 workers, none shutting down
 # bench measures against: nginx's own return 200 at /nginx-200, and the bare
 # libfcgi responder (tests/bench/bare, WORKERS workers) at /bare/ through
 # upstream bench_bare_keep (keep-conn, keepalive BENCH_BARE_KEEPALIVE, 1: a
-# plain libfcgi worker is pinned by each kept connection).
+# plain libfcgi worker is pinned by each kept connection).  BENCH_BARE_WRAP
+# runs it under a wrapper (valgrind ...).
 BENCH_BARE_KEEPALIVE=${BENCH_BARE_KEEPALIVE:-1}
 bench_refs_start() {
 	local bare=$top_builddir/tests/bench/bare
@@ -223,7 +224,7 @@ bench_refs_start() {
 		fastcgi_pass bench_bare_keep;
 	}
 	CONF
-	"$bare" --listen "unix:$HC_TMP/bare.sock" --socket-mode 0666 --workers "$1" \
+	${BENCH_BARE_WRAP:-} "$bare" --listen "unix:$HC_TMP/bare.sock" --socket-mode 0666 --workers "$1" \
 		</dev/null >>"$HC_TMP/bare.log" 2>&1 &
 	hc__track bare $!
 	hc_wait_until 10 test -S "$HC_TMP/bare.sock" || { echo "bench: bare did not start" >&2; exit 1; }
