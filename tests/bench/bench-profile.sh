@@ -60,10 +60,10 @@ profile() {
 	[ -n "$w" ] || { echo "bench: $name has no worker" >&2; exit 1; }
 	n=$(requests "$url" 200)
 	[ "$n" = 200 ] || { echo "bench: $url: $n of 200 warm-up requests answered 200" >&2; exit 1; }
-	callgrind_control -d "$w" >/dev/null
+	callgrind_control -d "$w" >/dev/null 2>&1
 	before=$(ls "$HC_TMP"/cg-"$name"."$w".out.* 2>/dev/null | wc -l)
 	n=$(requests "$url" "$N")
-	callgrind_control -d "$w" >/dev/null
+	callgrind_control -d "$w" >/dev/null 2>&1
 	dump=$HC_TMP/cg-$name.$w.out.$((before + 1))
 	hc_wait_until 30 test -s "$dump" || { echo "bench: no dump $dump" >&2; exit 1; }
 	[ "$n" = "$N" ] || echo "bench: $url: only $n of $N answered 200" >&2
