@@ -18,6 +18,7 @@ struct hc_ctx {
 	time_t			 started_at;	/* when the program started */
 	void			*state;		/* the program's own, from init */
 	unsigned long		 redis_errors;	/* the pipeline's: hc_redis_errors() already counted */
+	void			*shared;	/* app->shared_size bytes shared by every process, zeroed */
 };
 
 struct hc_app {
@@ -28,6 +29,14 @@ struct hc_app {
 	/* Before a worker exits; NULL-safe on state. */
 	void			(*worker_fini)(struct hc_ctx *ctx);
 	unsigned		 flags;		/* HC_APP_* */
+	/*
+	 * Optional work kept off the request path: run once in the master
+	 * before the workers fork, then in a helper process (with its own
+	 * worker_init) again after the delay in ms it returns.  It talks to
+	 * the workers through ctx->shared.
+	 */
+	long			(*helper)(struct hc_ctx *ctx);
+	size_t			 shared_size;
 };
 
 /* libcurl is set up once before the workers fork (programs that call providers). */
