@@ -1,22 +1,24 @@
-/* hc_app: main() of every program, and the one request pipeline (route, auth, limits, log). */
+/* hc_app: main() of every program: command line, settings, logs, the process model (requests: hc_app_pipeline.c). */
 #include "config.h"
 #include "hc_app.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <curl/curl.h>
 #include <fcgiapp.h>
 
+#include "hc_cli.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_priv.h"
 #include "hc_redis.h"
 #include "hc_server.h"
 #include "hc_settings.h"
@@ -25,8 +27,10 @@
 struct hc_appstate {
 	const struct hc_app	*app;
 	struct hc_ctx		 ctx;
-	unsigned long		 redis_errors;	/* hc_redis_errors() already counted */
+	struct hc_priv		 priv;		/* --user, resolved before the socket is bound */
 };
+
+static const char *hc_usage_prog = "headcount";
 
 static const char *
 hc_fcgx_getenv(void *ctx, const char *name)
@@ -64,143 +68,14 @@ hc_fcgx_flush(void *ctx)
 	return FCGX_FFlush(rq->out) == 0 ? 0 : -1;
 }
 
-int
-hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx, unsigned mask)
-{
-	static const char bearer[] = "WWW-Authenticate: Bearer realm=\"headcount\"\r\n";
-	static const char invalid[] =
-	    "WWW-Authenticate: Bearer realm=\"headcount\", error=\"invalid_token\"\r\n";
-	const char	*h = req->authorization, *tok;
-	char		 why[128];
-
-	if (h == NULL || *h == '\0') {
-		hc_resp_problem(req, 401, bearer, "a bearer token is required");
-		return 401;
-	}
-	if (strncasecmp(h, "Bearer ", 7) != 0) {
-		hc_resp_problem(req, 401, invalid,
-		    "the Authorization header must be \"Bearer <token>\"");
-		return 401;
-	}
-	for (tok = h + 7; *tok == ' '; tok++)
-		continue;
-	if (hc_jwt_verify(tok, ctx->settings->jwt_secret, time(NULL),
-	    &req->claims, why, sizeof(why)) == -1) {
-		hc_resp_problem(req, 401, invalid, "invalid token: %s", why);
-		return 401;
-	}
-	if ((req->claims.role & mask) == 0) {
-		hc_resp_problem(req, 403, NULL, "role \"%s\" may not do this",
-		    hc_role_name(req->claims.role));
-		return 403;
-	}
-	req->authed = 1;
-	return 0;
-}
-
-/*
- * Reads what is left of the request body.  An answer given before the
- * body was read (413, 401, 404...) leaves the rest on the connection, and
- * libfcgi, finding body records where the next request should begin,
- * closes it while nginx may be reusing it: a 502 for the next request.
- */
-static void
-hc_drain_body(void *fcgx)
-{
-	char	 sink[4096];
-
-	while (hc_fcgx_read(fcgx, sink, sizeof(sink)) > 0)
-		continue;
-}
-
-static int
-hc_has_body(const struct hc_req *req)
-{
-	return req->content_length > 0 || strcmp(req->method, "POST") == 0 ||
-	    strcmp(req->method, "PUT") == 0 || strcmp(req->method, "PATCH") == 0;
-}
-
 static void
 hc_app_request(void *fcgx, void *ud)
 {
 	struct hc_appstate	*st = ud;
-	struct hc_ctx		*ctx = &st->ctx;
-	const struct hc_route	*route = NULL;
-	struct hc_req		 req;
 	struct hc_io		 io = { hc_fcgx_getenv, hc_fcgx_read,
 				    hc_fcgx_write, hc_fcgx_flush, fcgx };
-	struct hc_access	 acc;
-	char			 allow[128], extra[160];
-	unsigned long		 nerr;
-	double			 dur_ms;
-	int			 rc;
 
-	hc_metrics_worker_busy(1);
-	if (hc_req_init(&req, &io) == -1) {
-		hc_resp_problem(&req, 500, NULL, "out of memory");
-		goto done;
-	}
-	switch (hc_route_match(st->app->routes, req.method, req.path, &route,
-	    req.cap, HC_ROUTE_MAXCAP, &req.ncap, allow, sizeof(allow))) {
-	case HC_MATCH_OK:
-		break;
-	case HC_MATCH_METHOD:
-		req.route = route->pattern;
-		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-		hc_resp_problem(&req, 405, extra, "method %s is not allowed here; allowed: %s",
-		    req.method, allow);
-		goto done;
-	default:
-		hc_resp_problem(&req, 404, NULL, "no resource at %s", req.path);
-		goto done;
-	}
-	req.route = route->pattern;
-	if (route->auth != HC_AUTH_NONE &&
-	    hc_app_authorize(&req, ctx, route->auth) != 0)
-		goto done;
-	if (!req.query_ok) {
-		hc_resp_problem(&req, 400, NULL, "malformed query string");
-		goto done;
-	}
-	if (hc_has_body(&req) && (rc = hc_req_read_body(&req, HC_BODY_MAX)) != 0) {
-		if (rc == 413)
-			hc_resp_problem(&req, 413, NULL,
-			    "request body is larger than %d bytes", HC_BODY_MAX);
-		else if (rc == 400)
-			hc_resp_problem(&req, 400, NULL, "request body ended early");
-		else
-			hc_resp_problem(&req, 500, NULL, "could not read the request body");
-		goto done;
-	}
-	route->fn(&req, ctx);
-	if (!req.headers_sent) {
-		hc_log(HC_LOG_ERROR, "handler for %s %s gave no answer", req.method, route->pattern);
-		hc_resp_problem(&req, 500, NULL, "the handler gave no answer");
-	}
-done:
-	if (hc_has_body(&req))	/* GETs carry none: nothing to read */
-		hc_drain_body(fcgx);
-	dur_ms = hc_mono_ms() - req.start_ms;
-	if (ctx->settings->access_log) {
-		memset(&acc, 0, sizeof(acc));
-		acc.request_id = req.request_id;
-		acc.method = req.method;
-		acc.route = req.route;
-		acc.path = req.path;
-		acc.remote_addr = req.remote_addr;
-		acc.status = req.status;
-		acc.duration_ms = dur_ms;
-		hc_log_access(&acc);
-	}
-	/* the one metrics record of this request */
-	hc_metrics_request(req.method, req.route, req.status, dur_ms / 1e3);
-	if (ctx->redis != NULL &&
-	    (nerr = hc_redis_errors(ctx->redis)) != st->redis_errors) {
-		hc_metrics_count(HC_METRIC_REDIS_ERRORS, nerr - st->redis_errors);
-		st->redis_errors = nerr;
-	}
-	hc_metrics_worker_busy(0);
-	hc_req_cleanup(&req);
+	hc_app_handle(st->app, &st->ctx, &io);
 }
 
 static int
@@ -209,13 +84,13 @@ hc_app_worker_init(void *ud)
 	struct hc_appstate *st = ud;
 	char	 err[256];
 
-	st->ctx.redis = hc_redis_new(st->ctx.settings->redis_url,
-	    st->ctx.settings->redis_timeout_ms, err, sizeof(err));
+	st->ctx.redis = hc_redis_open(st->ctx.settings, err, sizeof(err));
 	if (st->ctx.redis == NULL) {
 		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
 		return -1;
 	}
-	hc_metrics_worker_start();
+	if (hc_server_worker_slot() >= 0)	/* the helper is no worker */
+		hc_metrics_worker_start();
 	if (st->app->worker_init != NULL && st->app->worker_init(&st->ctx) == -1)
 		return -1;
 	return 0;
@@ -241,134 +116,136 @@ hc_app_reopen(void *ud)
 		hc_log(HC_LOG_ERROR, "reopening the log file failed");
 }
 
+static long
+hc_app_helper(void *ud)
+{
+	struct hc_appstate *st = ud;
+
+	return st->app->helper(&st->ctx);
+}
+
+/*
+ * In the master, the socket bound: open the metrics segment, give up
+ * root and the rest (hc_priv), install the seccomp filter every worker
+ * inherits, then run the helper once so the workers start with its
+ * results.
+ */
+static int
+hc_app_prefork(void *ud)
+{
+	struct hc_appstate *st = ud;
+	char	 err[512];
+
+	if (hc_metrics_open(st->ctx.settings->metrics_shm, st->app->name, err,
+	    sizeof(err)) == -1)
+		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
+	hc_metrics_config(st->ctx.settings->metrics_enabled, st->ctx.settings->slow_ms);
+	if (hc_priv_drop(&st->priv, err, sizeof(err)) == -1 ||
+	    hc_priv_seccomp(err, sizeof(err)) == -1) {
+		hc_log(HC_LOG_ERROR, "%s", err);
+		return -1;
+	}
+	if (st->priv.drop)
+		hc_log(HC_LOG_INFO, "running as %s", st->priv.user);
+	if (st->app->helper != NULL) {
+		st->ctx.redis = hc_redis_open(st->ctx.settings, err, sizeof(err));
+		if (st->ctx.redis == NULL) {
+			hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
+			return -1;
+		}
+		st->app->helper(&st->ctx);
+		/* the children make their own: no connection shared across fork */
+		hc_redis_free(st->ctx.redis);
+		st->ctx.redis = NULL;
+	}
+	return 0;
+}
+
 static void
-hc_usage(FILE *fp, const char *name)
+hc_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: headcount-%s [--listen unix:PATH|HOST:PORT] [--workers N]\n"
+	    "usage: %s [--listen unix:PATH|HOST:PORT] [--workers N] [--user USER[:GROUP]]\n"
 	    "       [--socket-mode MODE] [--socket-owner USER[:GROUP]] [--config FILE]\n"
 	    "       [--print-settings] [--help] [--version]\n"
 	    "Without --listen the listening socket is inherited on fd 0 (spawn-fcgi,\n"
-	    "mod_fcgid) or from systemd (LISTEN_FDS).  Settings: %s, then the environment.\n",
-	    name, hc_settings_default_path());
-}
-
-static int
-hc_optlong(const char *opt, const char *v, int base, long lo, long hi, long *out)
-{
-	char	*end;
-	long	 l;
-
-	errno = 0;
-	l = strtol(v, &end, base);
-	if (*v == '\0' || *end != '\0' || errno != 0 || l < lo || l > hi) {
-		fprintf(stderr, "%s: not a number in [%ld, %ld]: \"%s\"\n", opt, lo, hi, v);
-		return -1;
-	}
-	*out = l;
-	return 0;
+	    "mod_fcgid) or from systemd (LISTEN_FDS).  Started as root it needs --user:\n"
+	    "it binds, then runs as that user.  Settings: %s (or\n"
+	    "HEADCOUNT_CONFIG, or --config), then the environment.\n",
+	    hc_usage_prog, hc_settings_default_path());
 }
 
 int
 hc_app_main(int argc, char **argv, const struct hc_app *app)
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "socket-mode", required_argument, NULL, 'm' },
-		{ "socket-owner", required_argument, NULL, 'o' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "print-settings", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct hc_server_opts	 so = { NULL, 0660, NULL, 4, 1024 };
+	struct hc_server_opts	 so;
 	struct hc_server_cb	 cb;
 	struct hc_settings	 settings;
 	struct hc_appstate	 st;
-	const char		*config = NULL;
-	char			 err[512];
-	int			 ch, print = 0, rc;
+	struct hc_cli		 cli;
+	char			 prog[64], err[512];
+	void			*shared = NULL;
+	int			 rc;
 
-	while ((ch = getopt_long(argc, argv, "l:w:c:hV", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'l':
-			so.listen = optarg;
-			break;
-		case 'w':
-			if (hc_optlong("--workers", optarg, 10, 1, 1024, &so.workers) == -1)
-				return 2;
-			break;
-		case 'm':
-			if (hc_optlong("--socket-mode", optarg, 8, 0, 07777, &so.socket_mode) == -1)
-				return 2;
-			break;
-		case 'o':
-			so.socket_owner = optarg;
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'P':
-			print = 1;
-			break;
-		case 'h':
-			hc_usage(stdout, app->name);
-			return 0;
-		case 'V':
-			printf("headcount-%s %s\n", app->name, PACKAGE_VERSION);
-			return 0;
-		default:
-			hc_usage(stderr, app->name);
-			return 2;
-		}
-	if (optind != argc) {
-		hc_usage(stderr, app->name);
-		return 2;
-	}
-	if (config == NULL && (config = getenv("HEADCOUNT_CONFIG")) != NULL &&
-	    *config == '\0')
-		config = NULL;
-	if (hc_settings_load(&settings, config ? config : hc_settings_default_path(),
-	    config != NULL, err, sizeof(err)) == -1) {
-		fprintf(stderr, "headcount-%s: %s\n", app->name, err);
-		return 2;
-	}
-	if (print) {
-		rc = hc_settings_print(&settings, stdout) == 0 ? 0 : 1;
-		hc_settings_free(&settings);
+	snprintf(prog, sizeof(prog), "headcount-%s", app->name);
+	hc_usage_prog = prog;
+	memset(&cli, 0, sizeof(cli));
+	cli.prog = prog;
+	cli.flags = HC_CLI_SERVER | HC_CLI_USER | HC_CLI_PRINT;
+	cli.usage = hc_usage;
+	if ((rc = hc_cli_parse(&cli, argc, argv)) != HC_CLI_GO ||
+	    (rc = hc_cli_settings(&cli, &settings)) != HC_CLI_GO)
 		return rc;
-	}
-	if (hc_log_init(app->name, settings.log_file, settings.log_level) == -1)
-		fprintf(stderr, "headcount-%s: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
-		    app->name, settings.log_file, strerror(errno));
-
-	/* libcurl's global state is not safe to build after the fork */
-	if ((app->flags & HC_APP_CURL) && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		fprintf(stderr, "headcount-%s: curl_global_init failed\n", app->name);
+	memset(&st, 0, sizeof(st));
+	if (hc_priv_resolve(&st.priv, cli.user, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog, err);
 		hc_settings_free(&settings);
 		return 1;
 	}
-	/* before the fork: every worker inherits the mapping */
-	if (hc_metrics_open(settings.metrics_shm, app->name, err, sizeof(err)) == -1)
-		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
-	hc_metrics_config(settings.metrics_enabled, settings.slow_ms);
-	memset(&st, 0, sizeof(st));
+	if (hc_log_init(app->name, settings.log_file, settings.log_level) == -1)
+		fprintf(stderr, "%s: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
+		    prog, settings.log_file, strerror(errno));
+
+	/* libcurl's global state is not safe to build after the fork */
+	if ((app->flags & HC_APP_CURL) && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "%s: curl_global_init failed\n", prog);
+		hc_settings_free(&settings);
+		return 1;
+	}
+	if (app->shared_size > 0 && (shared = mmap(NULL, app->shared_size,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
+		fprintf(stderr, "%s: mmap(%zu): %s\n", prog, app->shared_size, strerror(errno));
+		hc_settings_free(&settings);
+		return 1;
+	}
+	memset(&so, 0, sizeof(so));
+	so.listen = cli.listen;
+	so.workers = cli.workers;
+	so.socket_mode = cli.socket_mode;
+	/* a socket bound by root for --user belongs to that user, unless told otherwise */
+	so.socket_owner = cli.socket_owner != NULL ? cli.socket_owner :
+	    st.priv.drop ? cli.user : NULL;
+	so.backlog = 1024;
+	so.conn_timeout_ms = settings.conn_timeout_ms;
 	st.app = app;
 	st.ctx.program = app->name;
 	st.ctx.settings = &settings;
 	st.ctx.started_at = time(NULL);
+	st.ctx.shared = shared;
 	memset(&cb, 0, sizeof(cb));
+	cb.prefork = hc_app_prefork;
 	cb.worker_init = hc_app_worker_init;
 	cb.request = hc_app_request;
 	cb.worker_fini = hc_app_worker_fini;
 	cb.reopen = hc_app_reopen;
+	cb.helper = app->helper != NULL ? hc_app_helper : NULL;
 	cb.ud = &st;
 	rc = hc_server_run(&so, &cb);
 	hc_metrics_close();
 	if (app->flags & HC_APP_CURL)
 		curl_global_cleanup();
+	if (shared != NULL)
+		munmap(shared, app->shared_size);
 	hc_settings_free(&settings);
 	return rc;
 }

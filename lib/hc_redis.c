@@ -3,12 +3,15 @@
 #include "hc_redis.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
+#include "hc_sentinel.h"
+#include "hc_settings.h"
 #include "hc_time.h"
 
 struct hc_redis {
@@ -16,13 +19,25 @@ struct hc_redis {
 	long			 timeout_ms;
 	redisContext		*c;
 	int			 pending;	/* appended, unread replies */
+	int			 fresh;		/* connected by the current call */
+	int			 timedout;	/* the last failure was a timeout */
 	double			 retry_at;	/* mono ms before which no reconnect is tried */
+	double			 used_at;	/* mono ms of the last command */
 	unsigned long		 errors;
 	char			 errstr[768];
+	struct hc_sentinel_url	*sentinel;	/* redis+sentinel://: asked at every connect */
+	char			 sentinel_pw[256];
+	int			 stale;		/* READONLY seen: reconnect once replies are read */
 };
 
-/* After a refused connect, wait this long before the next try (bounded load on a dead Redis). */
+/*
+ * After a refused connect or a timeout, wait this long before the next
+ * try: bounded load on a dead Redis, and a caller that retries at once
+ * fails at once instead of waiting out a second timeout.
+ */
 #define HC_REDIS_BACKOFF_MS 100.0
+/* A connection idle this long is checked for a close by the server before use. */
+#define HC_REDIS_PROBE_MS 50.0
 
 static int
 hc_url_fail(char *err, size_t errlen, const char *url, const char *why)
@@ -130,7 +145,16 @@ hc_redis_new(const char *url, long timeout_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (hc_redis_url_parse(url, &r->url, err, errlen) == -1) {
+	if (hc_sentinel_url_is(url)) {
+		if ((r->sentinel = malloc(sizeof(*r->sentinel))) == NULL ||
+		    hc_sentinel_url_parse(url, r->sentinel, err, errlen) == -1) {
+			hc_redis_free(r);
+			return NULL;
+		}
+		snprintf(r->url.username, sizeof(r->url.username), "%s", r->sentinel->username);
+		snprintf(r->url.password, sizeof(r->url.password), "%s", r->sentinel->password);
+		r->url.db = r->sentinel->db;
+	} else if (hc_redis_url_parse(url, &r->url, err, errlen) == -1) {
 		free(r);
 		return NULL;
 	}
@@ -145,7 +169,20 @@ hc_redis_free(struct hc_redis *r)
 		return;
 	if (r->c != NULL)
 		redisFree(r->c);
+	free(r->sentinel);
 	free(r);
+}
+
+struct hc_redis *
+hc_redis_open(const struct hc_settings *s, char *err, size_t errlen)
+{
+	struct hc_redis *r;
+
+	if ((r = hc_redis_new(s->redis_url, s->redis_timeout_ms, err, errlen)) != NULL &&
+	    s->redis_sentinel_password != NULL)
+		snprintf(r->sentinel_pw, sizeof(r->sentinel_pw), "%s",
+		    s->redis_sentinel_password);
+	return r;
 }
 
 void
@@ -156,14 +193,24 @@ hc_redis_drop(struct hc_redis *r)
 		r->c = NULL;
 	}
 	r->pending = 0;
+	r->stale = 0;
 }
 
 static void
 hc_redis_fail(struct hc_redis *r, const char *call)
 {
+	int	 e = errno;
+	char	 tmo[64];
 	const char *why = r->c != NULL && r->c->err ? r->c->errstr :
 	    errno ? strerror(errno) : "unknown error";
 
+	/* hiredis 0.14 reports SO_RCVTIMEO/SO_SNDTIMEO as REDIS_ERR_IO with EAGAIN */
+	r->timedout = r->c != NULL && r->c->err == REDIS_ERR_IO &&
+	    (e == EAGAIN || e == EWOULDBLOCK || e == ETIMEDOUT || e == EINPROGRESS);
+	if (r->timedout) {
+		snprintf(tmo, sizeof(tmo), "no answer within %ld ms", r->timeout_ms);
+		why = tmo;
+	}
 	if (r->url.path[0] != '\0')
 		snprintf(r->errstr, sizeof(r->errstr), "%s(redis %s): %s", call,
 		    r->url.path, why);
@@ -172,6 +219,25 @@ hc_redis_fail(struct hc_redis *r, const char *call)
 		    r->url.host, r->url.port, why);
 	r->errors++;
 	hc_redis_drop(r);
+	if (r->timedout)
+		r->retry_at = hc_mono_ms() + HC_REDIS_BACKOFF_MS;
+}
+
+/*
+ * 1 when the server closed a connection we had idle (a restarted Redis):
+ * it reads as EOF (or holds unexpected bytes) before we send anything.
+ */
+static int
+hc_redis_idle_closed(struct hc_redis *r, double now)
+{
+	struct pollfd pfd;
+
+	if (r->pending > 0 || now - r->used_at < HC_REDIS_PROBE_MS)
+		return 0;
+	pfd.fd = r->c->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 1;
 }
 
 /* Runs AUTH and SELECT on a fresh connection; 0 or -1. */
@@ -180,7 +246,7 @@ hc_redis_handshake(struct hc_redis *r)
 {
 	redisReply *rep;
 
-	if (r->url.password[0] != '\0') {
+	if (r->url.password[0] != '\0' && r->sentinel == NULL) {	/* hc_sentinel_connect did AUTH */
 		if (r->url.username[0] != '\0')
 			rep = redisCommand(r->c, "AUTH %s %s", r->url.username, r->url.password);
 		else
@@ -212,17 +278,37 @@ hc_redis_connect(struct hc_redis *r)
 	struct timeval	 tv;
 	double		 now;
 
-	if (r->c != NULL)
-		return 0;
+	if (r->c != NULL && r->stale && r->pending == 0)
+		hc_redis_drop(r);	/* a replica now: ask the sentinels again */
 	now = hc_mono_ms();
+	r->fresh = 0;
+	if (r->c != NULL && !hc_redis_idle_closed(r, now)) {
+		r->used_at = now;
+		return 0;
+	}
+	hc_redis_drop(r);
 	if (now < r->retry_at) {
 		r->errors++;
 		return -1;	/* errstr still says why the last try failed */
 	}
+	r->fresh = 1;
+	r->used_at = now;
 	tv.tv_sec = r->timeout_ms / 1000;
 	tv.tv_usec = (r->timeout_ms % 1000) * 1000;
 	errno = 0;
-	if (r->url.path[0] != '\0')
+	if (r->sentinel != NULL) {
+		char	 why[512];
+
+		if ((r->c = hc_sentinel_connect(r->sentinel, r->sentinel_pw, tv,
+		    r->url.host, sizeof(r->url.host), &r->url.port, why,
+		    sizeof(why))) == NULL) {
+			snprintf(r->errstr, sizeof(r->errstr),
+			    "connect(redis master %s via sentinel): %s", r->sentinel->master, why);
+			r->errors++;
+			r->retry_at = now + HC_REDIS_BACKOFF_MS;
+			return -1;
+		}
+	} else if (r->url.path[0] != '\0')
 		r->c = redisConnectUnixWithTimeout(r->url.path, tv);
 	else
 		r->c = redisConnectWithTimeout(r->url.host, r->url.port, tv);
@@ -251,12 +337,37 @@ hc_redis_context(struct hc_redis *r)
 	return hc_redis_connect(r) == 0 ? r->c : NULL;
 }
 
+/* Behind Sentinel, a READONLY answer means the master became a replica (a failover). */
+static void
+hc_redis_check_readonly(struct hc_redis *r, const redisReply *rep)
+{
+	if (rep->type == REDIS_REPLY_ERROR && rep->str != NULL &&
+	    strstr(rep->str, "READONLY") != NULL) {
+		snprintf(r->errstr, sizeof(r->errstr), "command(redis %s:%d): %s",
+		    r->url.host, r->url.port, rep->str);
+		r->stale = 1;
+	}
+}
+
 static redisReply *
 hc_redis_done(struct hc_redis *r, redisReply *rep, const char *call)
 {
 	if (rep == NULL)
 		hc_redis_fail(r, call);
+	else if (r->sentinel != NULL)
+		hc_redis_check_readonly(r, rep);
 	return rep;
+}
+
+/*
+ * A command is tried a second time only when a connection that had
+ * worked broke under it (EOF, reset), never after a timeout: a hung
+ * Redis costs one timeout per command, not two.
+ */
+static int
+hc_redis_again(const struct hc_redis *r, int fresh)
+{
+	return !fresh && !r->timedout;
 }
 
 redisReply *
@@ -264,21 +375,36 @@ hc_redis_cmd(struct hc_redis *r, const char *fmt, ...)
 {
 	va_list		 ap;
 	redisReply	*rep;
+	int		 try, fresh;
 
-	if (hc_redis_connect(r) == -1)
-		return NULL;
-	va_start(ap, fmt);
-	rep = redisvCommand(r->c, fmt, ap);
-	va_end(ap);
-	return hc_redis_done(r, rep, "command");
+	for (try = 0; try < 2; try++) {
+		if (hc_redis_connect(r) == -1)
+			return NULL;
+		fresh = r->fresh;
+		va_start(ap, fmt);
+		rep = redisvCommand(r->c, fmt, ap);
+		va_end(ap);
+		if (hc_redis_done(r, rep, "command") != NULL || !hc_redis_again(r, fresh))
+			break;
+	}
+	return rep;
 }
 
 redisReply *
 hc_redis_cmdargv(struct hc_redis *r, int argc, const char **argv, const size_t *lens)
 {
-	if (hc_redis_connect(r) == -1)
-		return NULL;
-	return hc_redis_done(r, redisCommandArgv(r->c, argc, argv, lens), "command");
+	redisReply	*rep;
+	int		 try, fresh;
+
+	for (try = 0; try < 2; try++) {
+		if (hc_redis_connect(r) == -1)
+			return NULL;
+		fresh = r->fresh;
+		rep = hc_redis_done(r, redisCommandArgv(r->c, argc, argv, lens), "command");
+		if (rep != NULL || !hc_redis_again(r, fresh))
+			break;
+	}
+	return rep;
 }
 
 int
@@ -327,6 +453,8 @@ hc_redis_reply(struct hc_redis *r)
 		return NULL;
 	}
 	r->pending--;
+	if (r->sentinel != NULL)
+		hc_redis_check_readonly(r, rep);
 	return rep;
 }
 

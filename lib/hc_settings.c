@@ -13,6 +13,8 @@
 
 #include "hc_cidr.h"
 #include "hc_events.h"
+#include "hc_valid.h"
+#include "hc_sentinel.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -32,6 +34,7 @@ enum hc_stype {
 	HC_S_LEVEL,	/* log level */
 	HC_S_ID,	/* instance id syntax */
 	HC_S_PATTERNS,	/* comma-separated channel patterns */
+	HC_S_URLS,	/* comma-separated http:// or https:// URLs, "" for none */
 	HC_S_MAX
 };
 
@@ -50,6 +53,7 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "REDIS_URL", HC_S_REDISURL, O(redis_url), "redis://127.0.0.1:6379/0", 0, 0, 1 },
 	{ "HEADCOUNT_REDIS_TIMEOUT_MS", HC_S_INT, O(redis_timeout_ms), "500", 10, 60000, 0 },
 	{ "HEADCOUNT_KEY_PREFIX", HC_S_STR, O(key_prefix), "headcount:", 0, 0, 0 },
+	{ "HEADCOUNT_REDIS_SENTINEL_PASSWORD", HC_S_OPTSTR, O(redis_sentinel_password), NULL, 0, 0, 1 },
 	{ "HEADCOUNT_JWT_SECRET", HC_S_STR, O(jwt_secret), "", 0, 0, 1 },
 	{ "HEADCOUNT_TTL", HC_S_INT, O(ttl), "30", 1, 86400, 0 },
 	{ "HEADCOUNT_PRUNE_AFTER", HC_S_INT, O(prune_after), "300", 1, 31536000, 0 },
@@ -82,6 +86,14 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_LOG_FILE", HC_S_OPTSTR, O(log_file), NULL, 0, 0, 0 },
 	{ "HEADCOUNT_LOG_LEVEL", HC_S_LEVEL, O(log_level), "info", 0, 0, 0 },
 	{ "HEADCOUNT_ACCESS_LOG", HC_S_BOOL, O(access_log), "on", 0, 0, 0 },
+	{ "HEADCOUNT_CONN_TIMEOUT_MS", HC_S_INT, O(conn_timeout_ms), "5000", 100, 600000, 0 },
+	{ "HEADCOUNT_HISTORY_INTERVAL", HC_S_INT, O(history_interval), "60", 1, 3600, 0 },
+	{ "HEADCOUNT_HISTORY_RETENTION_DAYS", HC_S_INT, O(history_retention_days), "400", 1, 36500, 0 },
+	{ "HEADCOUNT_HISTORY_STREAM_LEN", HC_S_INT, O(history_stream_len), "10080", 10, 1000000, 0 },
+	{ "HEADCOUNT_WEBHOOK_URLS", HC_S_URLS, O(webhook_urls), "", 0, 0, 1 },
+	{ "HEADCOUNT_WEBHOOK_SECRET", HC_S_STR, O(webhook_secret), "", 0, 0, 1 },
+	{ "HEADCOUNT_WEBHOOK_AFTER", HC_S_INT, O(webhook_after), "300", 0, 86400, 0 },
+	{ "HEADCOUNT_WEBHOOK_RETRY_SECONDS", HC_S_INT, O(webhook_retry_seconds), "3600", 0, 604800, 0 },
 	{ NULL, HC_S_MAX, 0, NULL, 0, 0, 0 }
 };
 
@@ -138,21 +150,28 @@ hc_parse_bool(const char *v, int *out)
 	return -1;
 }
 
-/* Instance ids share the API's syntax: [A-Za-z0-9][A-Za-z0-9._:-]{0,127}. */
+/* "" or "http(s)://x[,http(s)://y...]" with no empty member and no blank. */
 static int
-hc_valid_id(const char *v)
+hc_check_urls(const char *v)
 {
-	size_t	 i;
+	const char	*p = v, *e;
+	size_t		 n;
 
-	if (!isalnum((unsigned char)v[0]))
+	if (*v == '\0')
 		return 0;
-	for (i = 1; v[i] != '\0'; i++) {
-		if (i > 127)
+	for (;;) {
+		e = strchr(p, ',');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (!((n > 7 && strncmp(p, "http://", 7) == 0) ||
+		    (n > 8 && strncmp(p, "https://", 8) == 0)))
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (isspace((unsigned char)p[i]) || (unsigned char)p[i] < 0x20)
+				return -1;
+		if (e == NULL)
 			return 0;
-		if (!isalnum((unsigned char)v[i]) && strchr("._:-", v[i]) == NULL)
-			return 0;
+		p = e + 1;
 	}
-	return 1;
 }
 
 static int
@@ -200,9 +219,20 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 			    "not an http:// or https:// URL: \"%s\"", v);
 		break;
 	case HC_S_REDISURL:
-		if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0)
+		if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0 &&
+		    !hc_sentinel_url_is(v))
 			return hc_fail(err, errlen, d->key,
-			    "not a redis:// or unix:// URL: \"%s\"", v);
+			    "not a redis://, unix:// or redis+sentinel:// URL: \"%s\"", v);
+		if (hc_sentinel_url_is(v)) {	/* a typo in a sentinel list stops start-up */
+			struct hc_sentinel_url *su = malloc(sizeof(*su));
+			char	 why[300] = "out of memory";
+			int	 bad = su == NULL ||
+			    hc_sentinel_url_parse(v, su, why, sizeof(why)) == -1;
+
+			free(su);
+			if (bad)
+				return hc_fail(err, errlen, d->key, "%s", why);
+		}
 		break;
 	case HC_S_CIDRS:
 		if (hc_cidr_list_check(v, err, errlen) == -1) {
@@ -229,9 +259,14 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 			    "not one of debug, info, warn, error: \"%s\"", v);
 		break;
 	case HC_S_ID:
-		if (*v != '\0' && !hc_valid_id(v))
+		if (*v != '\0' && !hc_valid_instance_id(v))
 			return hc_fail(err, errlen, d->key,
-			    "not an instance id ([A-Za-z0-9][A-Za-z0-9._:-]{0,127}): \"%s\"", v);
+			    "not an instance id (" HC_VALID_INSTANCE_ID_RULE "): \"%s\"", v);
+		break;
+	case HC_S_URLS:
+		if (hc_check_urls(v) == -1)
+			return hc_fail(err, errlen, d->key,
+			    "not a comma-separated list of http:// or https:// URLs");
 		break;
 	case HC_S_PATTERNS: {
 		const char *pats[HC_EVENTS_PATTERNS_MAX];
@@ -371,7 +406,7 @@ hc_settings_load(struct hc_settings *s, const char *path, int required,
 			goto fail;
 
 	if (s->instance_id == NULL) {
-		if (gethostname(host, sizeof(host)) == -1 || !hc_valid_id(host))
+		if (gethostname(host, sizeof(host)) == -1 || !hc_valid_instance_id(host))
 			snprintf(host, sizeof(host), "headcount");
 		host[sizeof(host) - 1] = '\0';
 		if ((s->instance_id = strdup(host)) == NULL) {
