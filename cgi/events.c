@@ -19,12 +19,16 @@
 #include <json-c/json.h>
 #include <uv.h>
 
+#include "hc_cli.h"
 #include "hc_events.h"
 #include "hc_events_sub.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_param.h"
+#include "hc_priv.h"
+#include "hc_query.h"
 #include "hc_server.h"
 #include "hc_settings.h"
 #include "hc_time.h"
@@ -61,6 +65,7 @@ struct ev {
 	lws_retry_bo_t		 retry;
 	int			 stopping;
 	int			 handles;	/* the uv handles above are initialised */
+	unsigned		 fd_limit;	/* descriptors lws makes room for */
 };
 
 static struct ev	 ev;
@@ -194,6 +199,73 @@ ev_refuse(struct ev_req *r, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
+enum { EVQ_ACCESS_TOKEN, EVQ_CHANNELS, EVQ_MAX };
+static const struct hc_param ev_query_params[] = {
+	{ HC_IN_QUERY, "access_token", HC_PT_STR, 0, 1, EV_TOKEN_MAX, NULL,
+	    "a bearer token (JWT)", NULL, NULL },
+	{ HC_IN_QUERY, "channels", HC_PT_STR, 0, 1, 2047, NULL,
+	    "a comma-separated list of channel names", NULL, NULL },
+	{ 0 }
+};
+
+/*
+ * The query string, as lws split and decoded it, checked against
+ * ev_query_params (unknown keys, repeats, bounds).  Returns 0 with
+ * r->channels set when given, or -1 with the 400 in r.
+ */
+static int
+ev_query(struct lws *wsi, struct ev_req *r, struct ev_client *c)
+{
+	struct hc_kv	 kv[64];
+	struct hc_query	 q = { kv, 0 };
+	struct hc_param_in in;
+	struct hc_param_err pe;
+	struct hc_pval	 val[EVQ_MAX];
+	char		*frag[64], *eq;
+	int		 i, flen, rc = -1;
+
+	(void)c;
+	memset(frag, 0, sizeof(frag));
+	for (i = 0;; i++) {
+		if ((flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) <= 0)
+			break;
+		if (i >= 64) {
+			ev_refuse(r, 400, "too many query parameters");
+			goto out;
+		}
+		if ((frag[i] = malloc((size_t)flen + 1)) == NULL) {
+			ev_refuse(r, 503, "out of memory");
+			goto out;
+		}
+		lws_hdr_copy_fragment(wsi, frag[i], flen + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+		kv[q.n].key = frag[i];
+		if ((eq = strchr(frag[i], '=')) != NULL) {
+			*eq = '\0';
+			kv[q.n].val = eq + 1;
+		} else
+			kv[q.n].val = frag[i] + strlen(frag[i]);
+		q.n++;
+	}
+	memset(&in, 0, sizeof(in));
+	in.query = &q;
+	if (hc_param_check(ev_query_params, &in, val, EVQ_MAX, &pe) != HC_OK) {
+		ev_refuse(r, 400, "%s", pe.errstr);
+		goto out;
+	}
+	if (val[EVQ_CHANNELS].set == HC_PVAL_GIVEN) {
+		snprintf(r->channels, sizeof(r->channels), "%s", val[EVQ_CHANNELS].s);
+		r->has_channels = 1;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < 64; i++)
+		if (frag[i] != NULL) {
+			explicit_bzero(frag[i], strlen(frag[i]));	/* a token may be there */
+			free(frag[i]);
+		}
+	return rc;
+}
+
 /*
  * Every check of API.md's order: path (404), method (405), token (401,
  * 403), query (400), the kind of request (400, 426), the limits (503,
@@ -209,7 +281,7 @@ ev_check(struct lws *wsi, int upgrade, struct ev_req *r, struct ev_client *c)
 	    "Bearer realm=\"headcount\", error=\"invalid_token\"", NULL };
 	char	 frag[EV_TOKEN_MAX + 32], auth[EV_TOKEN_MAX + 16], why[200];
 	char	*uri;
-	int	 uri_len, n, i, ntok = 0, nch = 0, flen, method;
+	int	 uri_len, n, i, ntok = 0, flen, method;
 	const char *tok;
 
 	memset(r, 0, sizeof(*r));
@@ -295,39 +367,9 @@ ev_check(struct lws *wsi, int upgrade, struct ev_req *r, struct ev_client *c)
 		return -1;
 	}
 
-	/* the query: access_token and channels, each at most once */
-	for (i = 0;; i++) {
-		if ((flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) <= 0)
-			break;
-		if (i >= 64) {
-			ev_refuse(r, 400, "too many query parameters");
-			return -1;
-		}
-		if ((size_t)flen >= sizeof(frag)) {
-			ev_refuse(r, 400, "a query parameter is too long");
-			return -1;
-		}
-		lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (strncmp(frag, "access_token=", 13) == 0)
-			continue;
-		if (strncmp(frag, "channels=", 9) == 0) {
-			if (++nch > 1) {
-				ev_refuse(r, 400, "channels: given more than once");
-				return -1;
-			}
-			if (strlen(frag + 9) >= sizeof(r->channels)) {
-				ev_refuse(r, 400, "channels: too long");
-				return -1;
-			}
-			snprintf(r->channels, sizeof(r->channels), "%s", frag + 9);
-			r->has_channels = 1;
-			continue;
-		}
-		frag[strcspn(frag, "=")] = '\0';
-		ev_refuse(r, 400, "unknown query parameter \"%.64s\" (allowed: "
-		    "channels, access_token)", frag);
+	/* the query, declared: access_token and channels, each at most once */
+	if ((n = ev_query(wsi, r, c)) != 0)
 		return -1;
-	}
 	c->kind = r->kind;
 	if (r->has_channels) {
 		n = hc_events_filter(r->channels, ev.patterns, ev.npatterns,
@@ -708,16 +750,22 @@ ev_setup(void)
 	}
 	ev.handles = 1;
 	lws_set_log_level(LLL_ERR | LLL_WARN, ev_lws_log);
-	/* ping after keep-alive seconds of silence, hang up after twice that */
+	/*
+	 * Ping after keep-alive seconds without a pong, hang up after twice
+	 * that (15 s, 30 s), leaving a pong at least 3 s to come back when
+	 * the interval is short (tests use 1 s).
+	 */
 	ev.retry.secs_since_valid_ping = (uint16_t)ev.s.events_keepalive;
-	ev.retry.secs_since_valid_hangup = (uint16_t)(ev.s.events_keepalive * 2);
+	ev.retry.secs_since_valid_hangup = (uint16_t)(ev.s.events_keepalive * 2 <
+	    ev.s.events_keepalive + 3 ? ev.s.events_keepalive + 3 :
+	    ev.s.events_keepalive * 2);
 	memset(&info, 0, sizeof(info));
 	loops[0] = &ev.loop;
 	info.foreign_loops = loops;
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	info.pcontext = &ev.ctx;
-	info.fd_limit_per_thread = ev_fd_limit();
+	info.fd_limit_per_thread = ev.fd_limit;
 	info.max_http_header_pool = 256;	/* only handshakes hold one */
 	info.max_http_header_data = 8192;
 	info.timeout_secs = 10;			/* a handshake's deadline */
@@ -743,7 +791,8 @@ ev_setup(void)
 	uv_signal_start(&ev.sig_term, ev_signal, SIGTERM);
 	uv_signal_start(&ev.sig_int, ev_signal, SIGINT);
 	uv_signal_start(&ev.sig_hup, ev_signal, SIGHUP);
-	if ((ev.sub = hc_events_sub_new(&ev.loop, ev.s.redis_url, ev.s.redis_timeout_ms,
+	if ((ev.sub = hc_events_sub_new(&ev.loop, ev.s.redis_url,
+	    ev.s.redis_sentinel_password, ev.s.redis_timeout_ms,
 	    ev.patterns, ev.npatterns, ev_on_message, ev_on_state, NULL, err,
 	    sizeof(err))) == NULL) {
 		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
@@ -760,127 +809,120 @@ static void
 ev_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: headcount-events [--listen unix:PATH|HOST:PORT]... [--socket-mode MODE]\n"
-	    "       [--socket-owner USER[:GROUP]] [--config FILE] [--print-settings]\n"
-	    "       [--help] [--version]\n"
+	    "usage: headcount-events [--listen unix:PATH|HOST:PORT] [--also-listen HOST:PORT]\n"
+	    "       [--socket-mode MODE] [--socket-owner USER[:GROUP]] [--user USER[:GROUP]]\n"
+	    "       [--config FILE] [--print-settings] [--help] [--version]\n"
 	    "Serves GET " EV_PATH_SSE " (Server-Sent Events) and GET " EV_PATH_WS "\n"
 	    "(WebSocket) over HTTP/1.1 for a reverse proxy, relaying the Redis channels of\n"
-	    "HEADCOUNT_EVENT_CHANNELS.  One process, one event loop, one Redis subscription.\n"
-	    "--listen may be given twice (e.g. a unix socket for nginx and 127.0.0.1:PORT);\n"
-	    "without it the socket is inherited on fd 0 or from systemd (fd 3).\n"
+	    "HEADCOUNT_EVENT_CHANNELS.  One process, one event loop, one Redis subscription\n"
+	    "(--workers is accepted and ignored).  --also-listen: a second socket (e.g.\n"
+	    "127.0.0.1:PORT beside nginx's unix socket).  Without --listen the socket is\n"
+	    "inherited on fd 0 or from systemd (fd 3).  Started as root it needs --user.\n"
 	    "SIGTERM/SIGINT: close the streams and exit 0.  SIGHUP: reopen the log file.\n"
 	    "Settings: %s, then the environment.\n", hc_settings_default_path());
+}
+
+#define EV_OPT_ALSO	256
+
+static const struct hc_cli_opt ev_opts[] = {
+	{ "also-listen", 1, EV_OPT_ALSO },
+	{ NULL, 0, 0 }
+};
+
+static int
+ev_opt(int key, const char *arg, void *ud)
+{
+	const char **also = ud;
+
+	if (key == EV_OPT_ALSO) {
+		if (*also != NULL) {
+			fprintf(stderr, "headcount-events: --also-listen: at most once\n");
+			return -1;
+		}
+		*also = arg;
+	}
+	return 0;
+}
+
+/* Binds every listener (before privileges go).  0, or -1 (logged). */
+static int
+ev_listen(const struct hc_cli *cli, const struct hc_priv *priv, const char *also)
+{
+	struct hc_server_opts so;
+	const char *spec[EV_LISTEN_MAX] = { cli->listen, also };
+	size_t	 i, n = also != NULL ? 2 : 1;
+
+	memset(&so, 0, sizeof(so));
+	so.socket_mode = cli->socket_mode;
+	so.socket_owner = cli->socket_owner != NULL ? cli->socket_owner :
+	    priv->drop ? cli->user : NULL;
+	so.backlog = 4096;
+	for (i = 0; i < n; i++) {
+		so.listen = spec[i];
+		if ((ev.l[i].fd = hc_server_listen(&so)) == -1)
+			return -1;
+		ev.nl++;
+		ev.l[i].spec = spec[i] ? spec[i] : "inherited socket";
+		if (spec[i] != NULL && strncmp(spec[i], "unix:", 5) == 0)
+			ev.l[i].unix_path = strdup(spec[i] + 5);
+		if (fcntl(ev.l[i].fd, F_SETFL, fcntl(ev.l[i].fd, F_GETFL) | O_NONBLOCK) == -1) {
+			hc_log(HC_LOG_ERROR, "fcntl(O_NONBLOCK): %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "socket-mode", required_argument, NULL, 'm' },
-		{ "socket-owner", required_argument, NULL, 'o' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "print-settings", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct hc_server_opts so;
-	const char	*listen[EV_LISTEN_MAX], *config = NULL;
-	char		 err[512], *end;
-	size_t		 nlisten = 0, i;
-	int		 ch, print = 0, rc = 1;
+	struct hc_cli	 cli;
+	struct hc_priv	 priv;
+	const char	*also = NULL;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
 
 	memset(&ev, 0, sizeof(ev));
-	memset(&so, 0, sizeof(so));
-	so.socket_mode = 0660;
-	so.backlog = 4096;
-	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'l':
-			if (nlisten == EV_LISTEN_MAX) {
-				fprintf(stderr, "headcount-events: --listen: at most %d\n",
-				    EV_LISTEN_MAX);
-				return 2;
-			}
-			listen[nlisten++] = optarg;
-			break;
-		case 'm':
-			errno = 0;
-			so.socket_mode = strtol(optarg, &end, 8);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    so.socket_mode < 0 || so.socket_mode > 0777) {
-				fprintf(stderr, "headcount-events: --socket-mode: not an "
-				    "octal mode: \"%s\"\n", optarg);
-				return 2;
-			}
-			break;
-		case 'o':
-			so.socket_owner = optarg;
-			break;
-		case 'w':
-			/* accepted for the shared unit files: one loop holds every stream */
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'P':
-			print = 1;
-			break;
-		case 'h':
-			ev_usage(stdout);
-			return 0;
-		case 'V':
-			printf("headcount-events %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			ev_usage(stderr);
-			return 2;
-		}
-	if (optind != argc) {
-		ev_usage(stderr);
-		return 2;
-	}
-	if (config == NULL && (config = getenv("HEADCOUNT_CONFIG")) != NULL &&
-	    *config == '\0')
-		config = NULL;
-	if (hc_settings_load(&ev.s, config ? config : hc_settings_default_path(),
-	    config != NULL, err, sizeof(err)) == -1) {
-		fprintf(stderr, "headcount-events: %s\n", err);
-		return 2;
-	}
-	if (print) {
-		rc = hc_settings_print(&ev.s, stdout) == 0 ? 0 : 1;
-		hc_settings_free(&ev.s);
+	memset(&cli, 0, sizeof(cli));
+	cli.prog = "headcount-events";
+	cli.flags = HC_CLI_SERVER | HC_CLI_USER | HC_CLI_PRINT;
+	cli.usage = ev_usage;
+	cli.opts = ev_opts;
+	cli.fn = ev_opt;
+	cli.ud = &also;
+	if ((rc = hc_cli_parse(&cli, argc, argv)) != HC_CLI_GO ||
+	    (rc = hc_cli_settings(&cli, &ev.s)) != HC_CLI_GO)
 		return rc;
+	rc = 1;
+	if (hc_priv_resolve(&priv, cli.user, err, sizeof(err)) == -1) {
+		fprintf(stderr, "headcount-events: %s\n", err);
+		hc_settings_free(&ev.s);
+		return 1;
 	}
 	if (hc_log_init("events", ev.s.log_file, ev.s.log_level) == -1)
 		fprintf(stderr, "headcount-events: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
 		    ev.s.log_file, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
-	if (ev.s.metrics_enabled) {
-		hc_metrics_config(1, ev.s.slow_ms);
-		if (hc_metrics_open(ev.s.metrics_shm, "events", err, sizeof(err)) == -1)
-			hc_log(HC_LOG_WARN, "metrics off: %s", err);
+	if (hc_metrics_open(ev.s.metrics_shm, "events", err, sizeof(err)) == -1)
+		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
+	hc_metrics_config(ev.s.metrics_enabled, ev.s.slow_ms);
+	if (ev_listen(&cli, &priv, also) == -1)
+		goto out;
+	ev.fd_limit = ev_fd_limit();
+	if (hc_priv_drop(&priv, err, sizeof(err)) == -1) {
+		hc_log(HC_LOG_ERROR, "%s", err);
+		goto out;
 	}
-	if (nlisten == 0)
-		listen[nlisten++] = NULL;
-	for (i = 0; i < nlisten; i++) {
-		so.listen = listen[i];
-		if ((ev.l[i].fd = hc_server_listen(&so)) == -1)
-			goto out;
-		ev.nl++;
-		ev.l[i].spec = listen[i] ? listen[i] : "inherited socket";
-		if (listen[i] != NULL && strncmp(listen[i], "unix:", 5) == 0)
-			ev.l[i].unix_path = strdup(listen[i] + 5);
-		if (fcntl(ev.l[i].fd, F_SETFL, fcntl(ev.l[i].fd, F_GETFL) | O_NONBLOCK) == -1) {
-			hc_log(HC_LOG_ERROR, "fcntl(O_NONBLOCK): %s", strerror(errno));
-			goto out;
-		}
-	}
+	if (priv.drop)
+		hc_log(HC_LOG_INFO, "running as %s", priv.user);
 	if (ev_setup() == -1)
 		goto out;
+	/* after lws has loaded its event-library plugin */
+	if (hc_priv_seccomp(err, sizeof(err)) == -1) {
+		hc_log(HC_LOG_ERROR, "%s", err);
+		goto out;
+	}
 	hc_log(HC_LOG_INFO, "events %s: %zu listener(s), channels %s, at most %ld "
 	    "streams (%ld per subject), replay %ld, keep-alive %ld s", PACKAGE_VERSION,
 	    ev.nl, ev.s.event_channels, ev.s.events_max_clients,

@@ -26,6 +26,7 @@
 
 #include "hc_log.h"
 #include "hc_redis.h"
+#include "hc_sentinel.h"
 
 #define HC_SUB_RETRY_MIN_MS	100
 #define HC_SUB_RETRY_MAX_MS	2000
@@ -34,6 +35,7 @@
 struct hc_events_sub {
 	uv_loop_t		*loop;
 	char			*url;
+	char			*sentinel_password;	/* NULL: none */
 	long			 timeout_ms;
 	char			**patterns;
 	size_t			 n;
@@ -56,14 +58,18 @@ struct hc_events_sub {
 static void	hc_sub_connect(struct hc_events_sub *s);
 
 /*
- * The one place that turns REDIS_URL into the address to connect to: the
- * Sentinel lookup of the master plugs in here and nowhere else.
+ * The one place that turns REDIS_URL into the address to connect to,
+ * asked again before every (re)connect: with redis+sentinel:// the
+ * sentinels name the master of now (a failover ends the subscription's
+ * connection, and the next try finds the new master).  It blocks for at
+ * most twice the timeout, only while no subscription is up.
  */
 static int
 hc_sub_master(const struct hc_events_sub *s, struct hc_redis_url *u, char *err,
     size_t errlen)
 {
-	return hc_redis_url_parse(s->url, u, err, errlen);
+	return hc_sentinel_resolve(s->url, s->sentinel_password, s->timeout_ms, u,
+	    err, errlen);
 }
 
 static void
@@ -265,9 +271,10 @@ hc_sub_connect(struct hc_events_sub *s)
 }
 
 struct hc_events_sub *
-hc_events_sub_new(uv_loop_t *loop, const char *url, long timeout_ms,
-    const char *const *patterns, size_t n, hc_events_sub_msg on_msg,
-    hc_events_sub_state on_state, void *ud, char *err, size_t errlen)
+hc_events_sub_new(uv_loop_t *loop, const char *url, const char *sentinel_password,
+    long timeout_ms, const char *const *patterns, size_t n,
+    hc_events_sub_msg on_msg, hc_events_sub_state on_state, void *ud, char *err,
+    size_t errlen)
 {
 	struct hc_events_sub *s;
 	struct hc_redis_url u;
@@ -277,10 +284,12 @@ hc_events_sub_new(uv_loop_t *loop, const char *url, long timeout_ms,
 		snprintf(err, errlen, "no channel pattern");
 		return NULL;
 	}
-	if (hc_redis_url_parse(url, &u, err, errlen) == -1)
+	if (!hc_sentinel_url_is(url) && hc_redis_url_parse(url, &u, err, errlen) == -1)
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->url = strdup(url)) == NULL ||
+	    (sentinel_password != NULL && *sentinel_password != '\0' &&
+	    (s->sentinel_password = strdup(sentinel_password)) == NULL) ||
 	    (s->patterns = calloc(n, sizeof(*s->patterns))) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++)
@@ -305,6 +314,7 @@ nomem:
 			free(s->patterns[i]);
 		free(s->patterns);
 		free(s->url);
+		free(s->sentinel_password);
 		free(s);
 	}
 	return NULL;
@@ -340,6 +350,7 @@ hc_sub_timer_closed(uv_handle_t *h)
 		free(s->patterns[i]);
 	free(s->patterns);
 	free(s->url);
+	free(s->sentinel_password);
 	free(s);
 }
 

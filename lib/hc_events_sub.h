@@ -15,13 +15,14 @@ typedef void	(*hc_events_sub_state)(void *ud, int up);
 
 /*
  * A subscriber of the n patterns (copied) on loop, for REDIS_URL url
- * (resolved to the master's address at every (re)connect), with
- * timeout_ms bounding each connect.  Nothing is connected until
+ * (resolved to the master's address at every (re)connect, through the
+ * sentinels for redis+sentinel://, which sentinel_password, NULL for
+ * none, authenticates to), with timeout_ms bounding each connect.  Nothing is connected until
  * hc_events_sub_start.  Returns NULL on a bad URL (reason in err) or no
  * memory.
  */
 struct hc_events_sub *hc_events_sub_new(uv_loop_t *loop, const char *url,
-	    long timeout_ms, const char *const *patterns, size_t n,
+	    const char *sentinel_password, long timeout_ms, const char *const *patterns, size_t n,
 	    hc_events_sub_msg on_msg, hc_events_sub_state on_state, void *ud,
 	    char *err, size_t errlen);
 
