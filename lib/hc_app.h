@@ -54,6 +54,14 @@ struct hc_app {
 int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
 
 /*
+ * Checks every route's input table (hc_param_table_check) against its
+ * pattern.  Returns HC_OK, or the error with the route and the fault in
+ * err.  hc_app_main refuses to start on one.
+ */
+enum hc_err hc_app_routes_check(const struct hc_app *app, char *err,
+	    size_t errlen);
+
+/*
  * Answers one request read through io, in the API's order of checks:
  * route match (404, 405 with Allow), auth (the route's authorize, else
  * its role set: 401 with WWW-Authenticate: Bearer, 403), a malformed
