@@ -98,12 +98,8 @@ ev_problem(struct lws *wsi, int status, const char *const *hdrs,
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	if ((o = json_object_new_object()) == NULL)
+	if ((o = hc_http_problem(status, detail)) == NULL)
 		return -1;
-	json_object_object_add(o, "type", json_object_new_string("about:blank"));
-	json_object_object_add(o, "title", json_object_new_string(hc_http_reason(status)));
-	json_object_object_add(o, "status", json_object_new_int(status));
-	json_object_object_add(o, "detail", json_object_new_string(detail));
 	body = json_object_to_json_string_length(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &blen);
 	if (body == NULL ||

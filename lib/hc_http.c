@@ -244,6 +244,23 @@ hc_http_resp_empty(struct hc_req *req, int status, const char *extra)
 	return hc_http_resp_start(req, status, NULL, extra);
 }
 
+json_object *
+hc_http_problem(int status, const char *detail)
+{
+	json_object	*o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (hc_json_add(o, "type", json_object_new_string("about:blank")) != HC_OK ||
+	    hc_json_add(o, "title", json_object_new_string(hc_http_reason(status))) != HC_OK ||
+	    hc_json_add(o, "status", json_object_new_int(status)) != HC_OK ||
+	    hc_json_add(o, "detail", json_object_new_string(detail)) != HC_OK) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 int
 hc_http_resp_problem(struct hc_req *req, int status, const char *extra,
     const char *fmt, ...)
@@ -258,12 +275,8 @@ hc_http_resp_problem(struct hc_req *req, int status, const char *extra,
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	if ((o = json_object_new_object()) == NULL)
+	if ((o = hc_http_problem(status, detail)) == NULL)
 		return -1;
-	hc_json_add(o, "type", json_object_new_string("about:blank"));
-	hc_json_add(o, "title", json_object_new_string(hc_http_reason(status)));
-	hc_json_add(o, "status", json_object_new_int(status));
-	hc_json_add(o, "detail", json_object_new_string(detail));
 	s = json_object_to_json_string_length(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (s != NULL && hc_http_resp_start(req, status, "application/problem+json", extra) == 0)

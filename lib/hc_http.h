@@ -105,6 +105,14 @@ int	 hc_http_resp_text(struct hc_req *req, int status, const char *ctype,
 int	 hc_http_resp_empty(struct hc_req *req, int status, const char *extra);
 
 /*
+ * The problem object {"type":"about:blank","title","status","detail"}
+ * (RFC 9457) for status, as every problem answer carries it (also those
+ * written outside FastCGI, as the events program's).  Returns a new object
+ * the caller puts, or NULL without memory.
+ */
+json_object *hc_http_problem(int status, const char *detail);
+
+/*
  * An RFC 9457 problem: {"type":"about:blank","title":reason,"status",
  * "detail"} as application/problem+json; extra as for hc_http_resp_start.
  * 0 or -1.
