@@ -24,6 +24,7 @@
 
 struct hc_appstate {
 	const struct hc_app	*app;
+	const struct hc_app_companion *comp;	/* NULL when none */
 	struct hc_ctx		 ctx;
 	unsigned long		 redis_errors;	/* hc_redis_errors() already counted */
 };
@@ -234,6 +235,14 @@ hc_app_worker_fini(void *ud)
 }
 
 static void
+hc_app_companion(void *ud)
+{
+	struct hc_appstate *st = ud;
+
+	st->comp->run(&st->ctx);
+}
+
+static void
 hc_app_reopen(void *ud)
 {
 	(void)ud;
@@ -271,6 +280,13 @@ hc_optlong(const char *opt, const char *v, int base, long lo, long hi, long *out
 
 int
 hc_app_main(int argc, char **argv, const struct hc_app *app)
+{
+	return hc_app_main_with(argc, argv, app, NULL);
+}
+
+int
+hc_app_main_with(int argc, char **argv, const struct hc_app *app,
+    const struct hc_app_companion *comp)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -356,6 +372,7 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 	hc_metrics_config(settings.metrics_enabled, settings.slow_ms);
 	memset(&st, 0, sizeof(st));
 	st.app = app;
+	st.comp = comp;
 	st.ctx.program = app->name;
 	st.ctx.settings = &settings;
 	st.ctx.started_at = time(NULL);
@@ -364,8 +381,17 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 	cb.request = hc_app_request;
 	cb.worker_fini = hc_app_worker_fini;
 	cb.reopen = hc_app_reopen;
+	cb.companion = comp != NULL && comp->run != NULL ? hc_app_companion : NULL;
 	cb.ud = &st;
+	if (comp != NULL && comp->master_init != NULL && comp->master_init(&st.ctx) == -1) {
+		hc_log(HC_LOG_ERROR, "start-up of %s failed", app->name);
+		rc = 1;
+		goto out;
+	}
 	rc = hc_server_run(&so, &cb);
+	if (comp != NULL && comp->master_fini != NULL)
+		comp->master_fini(&st.ctx);
+out:
 	hc_metrics_close();
 	if (app->flags & HC_APP_CURL)
 		curl_global_cleanup();

@@ -44,6 +44,25 @@ struct hc_app {
 int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
 
 /*
+ * A process of the program's own beside the workers (a per-node watcher).
+ * master_init runs once in the master before the workers fork (mappings
+ * they share go into ctx->state; 0, or -1 to stop); run is the
+ * companion's whole life: it waits only in hc_server_poll and returns
+ * once hc_server_stopping() is 1, and is replaced when it dies;
+ * master_fini runs in the master after everything stopped.  Any may be
+ * NULL.
+ */
+struct hc_app_companion {
+	int			(*master_init)(struct hc_ctx *ctx);
+	void			(*run)(struct hc_ctx *ctx);
+	void			(*master_fini)(struct hc_ctx *ctx);
+};
+
+/* hc_app_main with a companion process (comp may be NULL). */
+int	 hc_app_main_with(int argc, char **argv, const struct hc_app *app,
+	    const struct hc_app_companion *comp);
+
+/*
  * Checks the request's bearer token against the role set mask (see
  * HC_AUTH_* in hc_jwt.h), as the pipeline does for routes with auth set.
  * Returns 0 with req->claims filled, or the status of the problem it has

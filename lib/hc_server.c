@@ -31,6 +31,7 @@ static volatile sig_atomic_t hc_stop;
 static volatile sig_atomic_t hc_hup;
 static int	 hc_slot = -1;
 static long	 hc_nworkers;
+static sigset_t	 hc_waitmask;	/* the mask a process waits with: TERM, INT, HUP let in */
 
 int
 hc_server_stopping(void)
@@ -48,6 +49,26 @@ long
 hc_server_workers(void)
 {
 	return hc_nworkers;
+}
+
+int
+hc_server_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms)
+{
+	struct timespec	 ts, *tsp = NULL;
+	int		 rc;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	rc = ppoll(fds, (nfds_t)nfds, tsp, &hc_waitmask);
+	if (hc_hup) {
+		hc_hup = 0;
+		if (hc_log_reopen() == -1)
+			hc_log(HC_LOG_ERROR, "reopening the log file failed");
+	}
+	return rc;
 }
 
 static void
@@ -324,6 +345,19 @@ hc_worker(int lfd, const struct hc_server_cb *cb, const sigset_t *waitmask)
 	exit(0);
 }
 
+/* The companion: no FastCGI socket, its own loop, the same signals as a worker. */
+static void
+hc_companion(int lfd, const struct hc_server_cb *cb)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(0);
+	close(lfd);
+	cb->companion(cb->ud);
+	exit(0);
+}
+
+/* Slot hc_nworkers (one past the workers) is the companion's. */
 static pid_t
 hc_spawn(int slot, int lfd, const struct hc_server_cb *cb, const sigset_t *waitmask)
 {
@@ -334,6 +368,8 @@ hc_spawn(int slot, int lfd, const struct hc_server_cb *cb, const sigset_t *waitm
 		return -1;
 	}
 	if (pid == 0) {
+		if (slot >= hc_nworkers)
+			hc_companion(lfd, cb);
 		hc_slot = slot;
 		hc_worker(lfd, cb, waitmask);
 	}
@@ -358,11 +394,12 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 	double		*born = NULL, *due = NULL, now, deadline = 0;
 	const char	*unix_path = NULL;
 	int		 lfd = -1, status, sig, alive, rc = 1;
-	long		 i, n = o->workers > 0 ? o->workers : 1;
+	long		 i, n = o->workers > 0 ? o->workers : 1, nproc;
 	struct timespec	 tick = { 0, 100 * 1000 * 1000 };
 	siginfo_t	 si;
 
 	hc_nworkers = n;
+	nproc = n + (cb->companion != NULL);	/* workers, then the companion */
 	if (FCGX_Init() != 0) {
 		hc_log(HC_LOG_ERROR, "FCGX_Init failed");
 		return 1;
@@ -391,6 +428,7 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGHUP);
+	hc_waitmask = waitmask;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = hc_on_term;
@@ -401,13 +439,13 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	if ((pids = calloc((size_t)n, sizeof(*pids))) == NULL ||
-	    (born = calloc((size_t)n, sizeof(*born))) == NULL ||
-	    (due = calloc((size_t)n, sizeof(*due))) == NULL) {
+	if ((pids = calloc((size_t)nproc, sizeof(*pids))) == NULL ||
+	    (born = calloc((size_t)nproc, sizeof(*born))) == NULL ||
+	    (due = calloc((size_t)nproc, sizeof(*due))) == NULL) {
 		hc_log(HC_LOG_ERROR, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nproc; i++) {
 		pids[i] = hc_spawn((int)i, lfd, cb, &waitmask);
 		born[i] = hc_now_ms();
 	}
@@ -422,18 +460,18 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 				hc_stop = 1;
 				deadline = now + HC_DRAIN_SECONDS * 1000.0;
 				hc_log(HC_LOG_INFO, "draining %ld workers", n);
-				for (i = 0; i < n; i++)
+				for (i = 0; i < nproc; i++)
 					if (pids[i] > 0)
 						kill(pids[i], SIGTERM);
 			}
 		} else if (sig == SIGHUP) {
 			hc_log_reopen();
-			for (i = 0; i < n; i++)
+			for (i = 0; i < nproc; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGHUP);
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			for (i = 0; i < n; i++) {
+			for (i = 0; i < nproc; i++) {
 				if (pids[i] != pid)
 					continue;
 				pids[i] = 0;
@@ -449,7 +487,7 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 				    now + HC_RESPAWN_DELAY_MS : now;
 			}
 		alive = 0;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < nproc; i++) {
 			if (pids[i] > 0) {
 				alive++;
 				continue;
@@ -465,7 +503,7 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 		if (hc_stop && now > deadline) {
 			hc_log(HC_LOG_WARN, "drain took over %d s; killing %d workers",
 			    HC_DRAIN_SECONDS, alive);
-			for (i = 0; i < n; i++)
+			for (i = 0; i < nproc; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGKILL);
 			deadline = now + 5000.0;

@@ -20,6 +20,13 @@ struct hc_server_cb {
 	void	(*worker_fini)(void *ud);
 	void	(*reopen)(void *ud);			/* after SIGHUP, outside a request */
 	void	*ud;
+	/*
+	 * When set, one more process runs this beside the workers (a
+	 * per-node watcher, say), replaced when it dies like a worker and
+	 * told to stop with them.  It waits only in hc_server_poll and
+	 * returns once hc_server_stopping() is 1.
+	 */
+	void	(*companion)(void *ud);
 };
 
 /*
@@ -36,6 +43,15 @@ int	 hc_server_stopping(void);
 
 /* This worker's index in [0, workers), -1 in the master. */
 int	 hc_server_worker_slot(void);
+
+/*
+ * For the companion process: poll(2) on fds for at most timeout_ms (-1
+ * forever) with SIGTERM, SIGINT and SIGHUP let in only while it waits
+ * (a SIGHUP reopens the log).  Returns as poll; -1 with EINTR after a
+ * signal (then check hc_server_stopping()).
+ */
+struct pollfd;
+int	 hc_server_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms);
 
 /* Number of workers the master keeps (for per-program gauges). */
 long	 hc_server_workers(void);

@@ -76,6 +76,8 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_LOG_FILE", HC_S_OPTSTR, O(log_file), NULL, 0, 0, 0 },
 	{ "HEADCOUNT_LOG_LEVEL", HC_S_LEVEL, O(log_level), "info", 0, 0, 0 },
 	{ "HEADCOUNT_ACCESS_LOG", HC_S_BOOL, O(access_log), "on", 0, 0, 0 },
+	{ "HEADCOUNT_FLAGS_KEY", HC_S_STR, O(flags_key), "feature:flags", 0, 0, 0 },
+	{ "HEADCOUNT_FLAGS_POLL_MS", HC_S_INT, O(flags_poll_ms), "1000", 50, 60000, 0 },
 	{ NULL, HC_S_MAX, 0, NULL, 0, 0, 0 }
 };
 

@@ -50,6 +50,9 @@ struct hc_settings {
 	char	*log_file;		/* HEADCOUNT_LOG_FILE, NULL = stderr */
 	char	*log_level;		/* HEADCOUNT_LOG_LEVEL debug|info|warn|error */
 	int	 access_log;		/* HEADCOUNT_ACCESS_LOG (bool) */
+	/* flags */
+	char	*flags_key;		/* HEADCOUNT_FLAGS_KEY (the shared hash) */
+	long	 flags_poll_ms;		/* HEADCOUNT_FLAGS_POLL_MS */
 };
 
 /*
