@@ -192,17 +192,9 @@ flags_put_input(struct hc_req *req, struct flags_in *in)
 	    flags_check_query(req, "enabled", in) == -1 ||
 	    flags_check_body(req, in) == -1)
 		return -1;
-	if (in->body != NULL) {
-		json_object_object_foreach(in->body, key, val) {
-			if (strcmp(key, "enabled") != 0) {
-				snprintf(in->why, sizeof(in->why),
-				    "unknown field \"%.64s\" in the body; allowed: enabled", key);
-				return -1;
-			}
-			v = val;
-			inbody = 1;
-		}
-	}
+	/* other top-level fields are ignored, as in every body of the API */
+	if (in->body != NULL && json_object_object_get_ex(in->body, "enabled", &v))
+		inbody = 1;
 	q = hc_query_get(&req->query, "enabled");
 	if (q != NULL && inbody) {
 		snprintf(in->why, sizeof(in->why),

@@ -49,6 +49,7 @@ struct hc_flagcache {
 	/* the watcher's own (private) scratch */
 	char			*scratch;
 	size_t			 scratchcap;
+	uint64_t		 oddhash;	/* of what was last logged as odd */
 };
 
 struct hc_flagview {
@@ -157,7 +158,7 @@ hc_flagcache_store(struct hc_flagcache *fc, const char *const *names,
 	struct hc_flagshm *sh = fc->shm;
 	struct hc_pair	*p = NULL;
 	size_t		 i, k = 0, len = 0, need;
-	uint64_t	 s, h;
+	uint64_t	 s, h, oh;
 	char		 shown[200], *o;
 	int		 rc = -1;
 
@@ -203,7 +204,20 @@ hc_flagcache_store(struct hc_flagcache *fc, const char *const *names,
 	atomic_store(&sh->synced_ms, (int64_t)hc_mono_ms());
 	if (atomic_load(&sh->loaded) && h == sh->hash && len == sh->len)
 		goto out;	/* unchanged: readers keep their copies */
-	/* Say once per change what another app wrote that is not ours to read. */
+	/*
+	 * Say what another app wrote that is not ours to read, once for each
+	 * new set of such entries (not again on every unrelated change).
+	 */
+	oh = 1469598103934665603ULL;
+	for (i = 0; i < n; i++)
+		if (!hc_flags_name_valid_len(names[i], nlens[i]) ||
+		    memchr(names[i], '\0', nlens[i]) != NULL ||
+		    hc_flags_value(vals[i], vlens[i]) == HC_FLAG_OTHER)
+			oh = (oh ^ hc_fnv1a(names[i], nlens[i]) ^
+			    (hc_fnv1a(vals[i], vlens[i]) << 1)) * 1099511628211ULL;
+	if (oh == fc->oddhash)
+		goto publish;
+	fc->oddhash = oh;
 	for (i = 0; i < n; i++)
 		if (!hc_flags_name_valid_len(names[i], nlens[i]) ||
 		    memchr(names[i], '\0', nlens[i]) != NULL) {
@@ -217,6 +231,7 @@ hc_flagcache_store(struct hc_flagcache *fc, const char *const *names,
 			hc_log(HC_LOG_WARN, "flags: %.*s has the value \"%s\", neither 1 "
 			    "nor 0: read as false", (int)p[i].nlen, p[i].name, shown);
 		}
+publish:
 	s = atomic_load_explicit(&sh->seq, memory_order_relaxed);
 	atomic_store_explicit(&sh->seq, s + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
@@ -264,6 +279,7 @@ hc_watch_sync(struct hc_flagcache *fc, struct hc_redis *r, const char *key)
 		goto out;
 	}
 	n = rep->elements / 2;
+	hc_log(HC_LOG_DEBUG, "flags: read %zu fields of %s", n, key);
 	if (n > 0 && ((names = calloc(n, sizeof(*names))) == NULL ||
 	    (vals = calloc(n, sizeof(*vals))) == NULL ||
 	    (nlens = calloc(n, sizeof(*nlens))) == NULL ||
