@@ -252,8 +252,7 @@ agent_setup(struct agent *a, int metrics)
 	if (gethostname(a->hostname, sizeof(a->hostname)) == -1 || a->hostname[0] == '\0')
 		snprintf(a->hostname, sizeof(a->hostname), "%s", a->s.instance_id);
 	a->hostname[sizeof(a->hostname) - 1] = '\0';
-	if ((a->redis = hc_redis_new(a->s.redis_url, a->s.redis_timeout_ms, err,
-	    sizeof(err))) == NULL) {
+	if ((a->redis = hc_redis_open(&a->s, err, sizeof(err))) == NULL) {
 		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
 		return -1;
 	}

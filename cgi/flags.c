@@ -15,6 +15,7 @@
 #include "hc_jwt.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_param.h"
 #include "hc_redis.h"
 #include "hc_settings.h"
 
@@ -110,145 +111,48 @@ flags_nomem(struct hc_req *req)
 		hc_resp_problem(req, 500, NULL, "out of memory");
 }
 
-/* ------------------------------------------------------------ input, checked in one place */
+/* ------------------------------------------------------------ input, declared */
 
-struct flags_in {
-	const char	*name;		/* the {name} or {key} capture */
-	int		 enabled;	/* PUT: 0/1 */
-	json_object	*body;		/* parsed body, or NULL; the caller puts it */
-	const char	*field;		/* what broke a rule, for OFREP's key */
-	const char	*code;		/* OFREP errorCode of the failure */
-	char		 why[300];
+/* {name} of every REST route on one flag. */
+enum { NAME_NAME };
+static const struct hc_param name_params[] = {
+	[NAME_NAME] = { .in = HC_IN_PATH, .name = "name", .type = HC_PT_STR,
+	    .flags = HC_PARAM_REQUIRED, .valid = hc_flags_name_valid,
+	    .rule = HC_FLAGS_NAME_RULE },
+	{ 0 }
 };
 
-/* Query keys: only those in allowed ('|'-separated, "" none), each at most once. */
-static int
-flags_check_query(const struct hc_req *req, const char *allowed, struct flags_in *in)
-{
-	size_t	 i, klen;
-	const char *k, *a;
+/* PUT: the value as ?enabled=true|false or as the body {"enabled":bool} (the handler wants exactly one). */
+enum { PUT_NAME, PUT_QUERY, PUT_BODY };
+static const struct hc_param put_params[] = {
+	[PUT_NAME] = { .in = HC_IN_PATH, .name = "name", .type = HC_PT_STR,
+	    .flags = HC_PARAM_REQUIRED, .valid = hc_flags_name_valid,
+	    .rule = HC_FLAGS_NAME_RULE },
+	[PUT_QUERY] = { .in = HC_IN_QUERY, .name = "enabled", .type = HC_PT_BOOL },
+	[PUT_BODY] = { .in = HC_IN_BODY, .name = "enabled", .type = HC_PT_BOOL },
+	{ 0 }
+};
 
-	for (i = 0; i < req->query.n; i++) {
-		k = req->query.kv[i].key;
-		klen = strlen(k);
-		for (a = allowed; *a != '\0'; a += *a == '|') {
-			if (strncmp(a, k, klen) == 0 && (a[klen] == '|' || a[klen] == '\0'))
-				break;
-			a += strcspn(a, "|");
-		}
-		if (*a == '\0') {
-			snprintf(in->why, sizeof(in->why), "unknown query parameter \"%.64s\"%s%s",
-			    k, *allowed ? "; allowed: " : "", allowed);
-			return -1;
-		}
-		if (hc_query_count(&req->query, k) > 1) {
-			snprintf(in->why, sizeof(in->why),
-			    "query parameter \"%.64s\" given more than once", k);
-			return -1;
-		}
-	}
-	return 0;
-}
+/* OFREP single evaluation: {key} and an optional body {"context":{...}}. */
+enum { EV_KEY, EV_CONTEXT };
+static const struct hc_param eval_params[] = {
+	[EV_KEY] = { .in = HC_IN_PATH, .name = "key", .type = HC_PT_STR,
+	    .flags = HC_PARAM_REQUIRED, .valid = hc_flags_name_valid,
+	    .rule = HC_FLAGS_NAME_RULE },
+	[EV_CONTEXT] = { .in = HC_IN_BODY, .name = "context", .type = HC_PT_OBJECT },
+	{ 0 }
+};
 
-static int
-flags_check_name(const struct hc_req *req, struct flags_in *in, const char *what)
-{
-	in->name = req->ncap > 0 ? req->cap[0] : "";
-	if (!hc_flags_name_valid(in->name)) {
-		snprintf(in->why, sizeof(in->why), "%s must match %s", what, HC_FLAGS_NAME_RULE);
-		return -1;
-	}
-	return 0;
-}
-
-/* A JSON body when one was sent; -1 when it does not parse or is not an object. */
-static int
-flags_check_body(struct hc_req *req, struct flags_in *in)
-{
-	char	 err[200];
-
-	if (req->body == NULL || req->body_len == 0)
-		return 0;
-	if ((in->body = hc_req_json(req, err, sizeof(err))) == NULL) {
-		snprintf(in->why, sizeof(in->why), "malformed JSON body: %s", err);
-		return -1;
-	}
-	if (!json_object_is_type(in->body, json_type_object)) {
-		snprintf(in->why, sizeof(in->why), "the body must be a JSON object");
-		return -1;
-	}
-	return 0;
-}
-
-/* PUT: {name}, then enabled from ?enabled=true|false or the body {"enabled":bool}, not both. */
-static int
-flags_put_input(struct hc_req *req, struct flags_in *in)
-{
-	const char	*q;
-	json_object	*v = NULL;
-	int		 inbody = 0;
-
-	if (flags_check_name(req, in, "the flag name") == -1 ||
-	    flags_check_query(req, "enabled", in) == -1 ||
-	    flags_check_body(req, in) == -1)
-		return -1;
-	/* other top-level fields are ignored, as in every body of the API */
-	if (in->body != NULL && json_object_object_get_ex(in->body, "enabled", &v))
-		inbody = 1;
-	q = hc_query_get(&req->query, "enabled");
-	if (q != NULL && inbody) {
-		snprintf(in->why, sizeof(in->why),
-		    "enabled given both in the query and in the body; give it once");
-		return -1;
-	}
-	if (q != NULL) {
-		if (strcmp(q, "true") == 0)
-			in->enabled = 1;
-		else if (strcmp(q, "false") == 0)
-			in->enabled = 0;
-		else {
-			snprintf(in->why, sizeof(in->why),
-			    "enabled must be true or false, not \"%.32s\"", q);
-			return -1;
-		}
-		return 0;
-	}
-	if (inbody) {
-		if (v == NULL || !json_object_is_type(v, json_type_boolean)) {
-			snprintf(in->why, sizeof(in->why), "enabled in the body must be true or false");
-			return -1;
-		}
-		in->enabled = json_object_get_boolean(v);
-		return 0;
-	}
-	snprintf(in->why, sizeof(in->why), "enabled is required: ?enabled=true|false "
-	    "or the body {\"enabled\":true|false}");
-	return -1;
-}
-
-/*
- * OFREP: {key} (single evaluation), query keys allowed, and a body that
- * is absent or an object whose optional "context" is an object.  Other
- * top-level fields are ignored, as the protocol may add some.
- */
-static int
-flags_ofrep_input(struct hc_req *req, struct flags_in *in, int haskey, const char *query)
-{
-	json_object	*ctxo;
-
-	in->code = "PARSE_ERROR";
-	if (haskey && flags_check_name(req, in, "the flag key") == -1)
-		return -1;
-	if (flags_check_query(req, query, in) == -1 || flags_check_body(req, in) == -1)
-		return -1;
-	if (in->body != NULL && json_object_object_get_ex(in->body, "context", &ctxo) &&
-	    !json_object_is_type(ctxo, json_type_object)) {
-		in->code = "INVALID_CONTEXT";
-		snprintf(in->why, sizeof(in->why), "context must be a JSON object");
-		return -1;
-	}
-	return 0;
-}
+/* OFREP bulk evaluation: the context, and the query keys OFREP adds on a re-fetch after a change notice. */
+enum { BULK_CONTEXT, BULK_ETAG, BULK_LASTMOD };
+static const struct hc_param bulk_params[] = {
+	[BULK_CONTEXT] = { .in = HC_IN_BODY, .name = "context", .type = HC_PT_OBJECT },
+	[BULK_ETAG] = { .in = HC_IN_QUERY, .name = "flagConfigEtag", .type = HC_PT_STR,
+	    .max = 256 },
+	[BULK_LASTMOD] = { .in = HC_IN_QUERY, .name = "flagConfigLastModified",
+	    .type = HC_PT_STR, .max = 64 },
+	{ 0 }
+};
 
 /* ------------------------------------------------------------ REST */
 
@@ -271,17 +175,11 @@ static void
 flags_list(struct hc_req *req, struct hc_ctx *ctx)
 {
 	struct flags_state *st = ctx->state;
-	struct flags_in	 in;
 	enum hc_flagstate fs;
 	json_object	*o = NULL, *m;
 	const struct hc_flag *f;
 	size_t		 i;
 
-	memset(&in, 0, sizeof(in));
-	if (flags_check_query(req, "", &in) == -1) {
-		hc_resp_problem(req, 400, NULL, "%s", in.why);
-		return;
-	}
 	if ((fs = flags_sync(ctx)) == HC_FLAGS_NONE) {
 		flags_unavailable_read(req);
 		return;
@@ -325,23 +223,17 @@ flags_object(const char *name, int enabled, int withprev, int prev, int stale)
 static void
 flags_get(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct flags_in	 in;
+	const char	*name = req->val[NAME_NAME].s;
 	enum hc_flagstate fs;
 	const struct hc_flag *f;
 	json_object	*o;
 
-	memset(&in, 0, sizeof(in));
-	if (flags_check_name(req, &in, "the flag name") == -1 ||
-	    flags_check_query(req, "", &in) == -1) {
-		hc_resp_problem(req, 400, NULL, "%s", in.why);
-		return;
-	}
 	if ((fs = flags_sync(ctx)) == HC_FLAGS_NONE) {
 		flags_unavailable_read(req);
 		return;
 	}
-	if ((f = flags_find(ctx, in.name)) == NULL) {
-		hc_resp_problem(req, 404, NULL, "no flag \"%s\"", in.name);
+	if ((f = flags_find(ctx, name)) == NULL) {
+		hc_resp_problem(req, 404, NULL, "no flag \"%s\"", name);
 		return;
 	}
 	if ((o = flags_object(f->name, f->enabled, 0, 0, fs == HC_FLAGS_STALE)) == NULL ||
@@ -354,59 +246,59 @@ static void
 flags_put(struct hc_req *req, struct hc_ctx *ctx)
 {
 	struct flags_state *st = ctx->state;
-	struct flags_in	 in;
+	const char	*name = req->val[PUT_NAME].s;
+	const struct hc_pval *q = &req->val[PUT_QUERY], *b = &req->val[PUT_BODY];
 	json_object	*o = NULL;
-	int		 prev, changed;
+	int		 enabled, prev, changed;
 
-	memset(&in, 0, sizeof(in));
-	if (flags_put_input(req, &in) == -1) {
-		hc_resp_problem(req, 400, NULL, "%s", in.why);
-		goto out;
+	/* the one rule a table cannot say: the value given exactly once */
+	if (q->set && b->set) {
+		hc_resp_problem(req, 400, NULL, "enabled given both in the query and in "
+		    "the body; give it once");
+		return;
 	}
-	switch (hc_flags_set(ctx->redis, ctx->settings->flags_key, in.name, in.enabled,
+	if (!q->set && !b->set) {
+		hc_resp_problem(req, 400, NULL, "enabled is required: ?enabled=true|false "
+		    "or the body {\"enabled\":true|false}");
+		return;
+	}
+	enabled = q->set ? q->b : b->b;
+	switch (hc_flags_set(ctx->redis, ctx->settings->flags_key, name, enabled,
 	    &prev, &changed)) {
 	case HC_OK:
 		break;
 	case HC_ERR_NOMEM:
 		flags_nomem(req);
-		goto out;
+		return;
 	default:
 		flags_unavailable_write(req, ctx);
-		goto out;
+		return;
 	}
 	if (changed) {
 		hc_metrics_count(HC_METRIC_FLAG_CHANGES, 1);
-		hc_flagview_wait(st->view, in.name, in.enabled, FLAGS_WRITE_WAIT_MS);
+		hc_flagview_wait(st->view, name, enabled, FLAGS_WRITE_WAIT_MS);
 	}
-	if ((o = flags_object(in.name, in.enabled, 1, prev, 0)) == NULL ||
+	if ((o = flags_object(name, enabled, 1, prev, 0)) == NULL ||
 	    flags_send(req, 200, o, NULL) == -1)
 		flags_nomem(req);
-out:
 	json_object_put(o);
-	json_object_put(in.body);
 }
 
 static void
 flags_delete(struct hc_req *req, struct hc_ctx *ctx)
 {
 	struct flags_state *st = ctx->state;
-	struct flags_in	 in;
+	const char	*name = req->val[NAME_NAME].s;
 	int		 prev;
 
-	memset(&in, 0, sizeof(in));
-	if (flags_check_name(req, &in, "the flag name") == -1 ||
-	    flags_check_query(req, "", &in) == -1) {
-		hc_resp_problem(req, 400, NULL, "%s", in.why);
-		return;
-	}
-	switch (hc_flags_delete(ctx->redis, ctx->settings->flags_key, in.name, &prev)) {
+	switch (hc_flags_delete(ctx->redis, ctx->settings->flags_key, name, &prev)) {
 	case HC_OK:
 		hc_metrics_count(HC_METRIC_FLAG_CHANGES, 1);
-		hc_flagview_wait(st->view, in.name, -1, FLAGS_WRITE_WAIT_MS);
+		hc_flagview_wait(st->view, name, -1, FLAGS_WRITE_WAIT_MS);
 		hc_resp_empty(req, 204, NULL);
 		break;
 	case HC_ERR_NOTFOUND:
-		hc_resp_problem(req, 404, NULL, "no flag \"%s\"", in.name);
+		hc_resp_problem(req, 404, NULL, "no flag \"%s\"", name);
 		break;
 	case HC_ERR_NOMEM:
 		flags_nomem(req);
@@ -449,6 +341,31 @@ ofrep_key_echo(const struct hc_req *req)
 	return k;
 }
 
+/*
+ * The 400 of the OFREP routes, in OFREP's shape (the pipeline calls it for
+ * input that broke their tables): a context that is not an object is
+ * INVALID_CONTEXT, anything else (the body, the key, a query key) a
+ * PARSE_ERROR.  The single evaluation names its key.
+ */
+static void
+ofrep_bad(struct hc_req *req, const char *field, const char *why, int withkey)
+{
+	ofrep_error(req, 400, withkey ? ofrep_key_echo(req) : NULL,
+	    strcmp(field, "context") == 0 ? "INVALID_CONTEXT" : "PARSE_ERROR", why);
+}
+
+static void
+ofrep_bad_key(struct hc_req *req, const char *field, const char *why)
+{
+	ofrep_bad(req, field, why, 1);
+}
+
+static void
+ofrep_bad_nokey(struct hc_req *req, const char *field, const char *why)
+{
+	ofrep_bad(req, field, why, 0);
+}
+
 static void
 ofrep_none(struct hc_req *req)
 {
@@ -478,51 +395,38 @@ ofrep_eval(const struct hc_flag *f, int stale)
 static void
 ofrep_evaluate(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct flags_in	 in;
+	const char	*key = req->val[EV_KEY].s;
 	enum hc_flagstate fs;
 	const struct hc_flag *f;
 	json_object	*o = NULL;
 	char		 why[160];
 
-	memset(&in, 0, sizeof(in));
-	if (flags_ofrep_input(req, &in, 1, "") == -1) {
-		ofrep_error(req, 400, ofrep_key_echo(req), in.code, in.why);
-		goto out;
-	}
+	/* the context is checked (an object) but not used: every flag is static */
 	if ((fs = flags_sync(ctx)) == HC_FLAGS_NONE) {
 		ofrep_none(req);
-		goto out;
+		return;
 	}
-	if ((f = flags_find(ctx, in.name)) == NULL) {
-		snprintf(why, sizeof(why), "flag \"%s\" was not found", in.name);
-		ofrep_error(req, 404, in.name, "FLAG_NOT_FOUND", why);
-		goto out;
+	if ((f = flags_find(ctx, key)) == NULL) {
+		snprintf(why, sizeof(why), "flag \"%s\" was not found", key);
+		ofrep_error(req, 404, key, "FLAG_NOT_FOUND", why);
+		return;
 	}
 	if ((o = ofrep_eval(f, fs == HC_FLAGS_STALE)) == NULL ||
 	    flags_send(req, 200, o, NULL) == -1)
 		flags_nomem(req);
-out:
 	json_object_put(o);
-	json_object_put(in.body);
 }
 
 static void
 ofrep_bulk(struct hc_req *req, struct hc_ctx *ctx)
 {
 	struct flags_state *st = ctx->state;
-	struct flags_in	 in;
 	enum hc_flagstate fs;
 	const struct hc_flag *f;
 	json_object	*o = NULL, *a, *e;
 	char		 etag[64], extra[160];
 	size_t		 i;
 
-	memset(&in, 0, sizeof(in));
-	/* the two query keys OFREP adds on a re-fetch after a change notice */
-	if (flags_ofrep_input(req, &in, 0, "flagConfigEtag|flagConfigLastModified") == -1) {
-		ofrep_error(req, 400, NULL, in.code, in.why);
-		goto out;
-	}
 	if ((fs = flags_sync(ctx)) == HC_FLAGS_NONE) {
 		ofrep_none(req);
 		goto out;
@@ -551,23 +455,16 @@ fail:
 	flags_nomem(req);
 out:
 	json_object_put(o);
-	json_object_put(in.body);
 }
 
 static void
 ofrep_configuration(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct flags_in	 in;
 	json_object	*o = NULL, *caps, *ci, *poll, *fe, *types;
 	const char	*s;
 	size_t		 len;
 	char		 etag[64], extra[160];
 
-	memset(&in, 0, sizeof(in));
-	if (flags_check_query(req, "", &in) == -1) {
-		ofrep_error(req, 400, NULL, "PARSE_ERROR", in.why);
-		return;
-	}
 	if ((o = json_object_new_object()) == NULL ||
 	    json_object_object_add(o, "name", json_object_new_string("headcount")) != 0 ||
 	    (caps = json_object_new_object()) == NULL ||
@@ -672,15 +569,19 @@ flags_fini(struct hc_ctx *ctx)
 }
 
 static const struct hc_route routes[] = {
-	{ "GET", "/api/v1/flags", HC_AUTH_USER, flags_list },
-	{ "GET", "/api/v1/flags/", HC_AUTH_USER, flags_list },
-	{ "GET", "/api/v1/flags/{name}", HC_AUTH_USER, flags_get },
-	{ "PUT", "/api/v1/flags/{name}", HC_AUTH_ADMIN, flags_put },
-	{ "DELETE", "/api/v1/flags/{name}", HC_AUTH_ADMIN, flags_delete },
-	{ "POST", "/ofrep/v1/evaluate/flags/{key}", HC_AUTH_USER, ofrep_evaluate },
-	{ "POST", "/ofrep/v1/evaluate/flags", HC_AUTH_USER, ofrep_bulk },
-	{ "GET", "/ofrep/v1/configuration", HC_AUTH_USER, ofrep_configuration },
-	{ NULL, NULL, 0, NULL }
+	{ "GET", "/api/v1/flags", HC_AUTH_USER, flags_list, NULL, NULL, NULL },
+	{ "GET", "/api/v1/flags/", HC_AUTH_USER, flags_list, NULL, NULL, NULL },
+	{ "GET", "/api/v1/flags/{name}", HC_AUTH_USER, flags_get, name_params, NULL, NULL },
+	{ "PUT", "/api/v1/flags/{name}", HC_AUTH_ADMIN, flags_put, put_params, NULL, NULL },
+	{ "DELETE", "/api/v1/flags/{name}", HC_AUTH_ADMIN, flags_delete, name_params,
+	    NULL, NULL },
+	{ "POST", "/ofrep/v1/evaluate/flags/{key}", HC_AUTH_USER, ofrep_evaluate,
+	    eval_params, ofrep_bad_key, NULL },
+	{ "POST", "/ofrep/v1/evaluate/flags", HC_AUTH_USER, ofrep_bulk, bulk_params,
+	    ofrep_bad_nokey, NULL },
+	{ "GET", "/ofrep/v1/configuration", HC_AUTH_USER, ofrep_configuration, NULL,
+	    ofrep_bad_nokey, NULL },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 
 static const struct hc_app app = {

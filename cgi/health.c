@@ -234,11 +234,12 @@ health_fini(struct hc_ctx *ctx)
 	ctx->state = NULL;
 }
 
+/* None takes input (params NULL): any query key is a 400. */
 static const struct hc_route health_routes[] = {
 	{ "GET", "/api/v1/health/live", HC_AUTH_NONE, health_live },
 	{ "GET", "/api/v1/health/ready", HC_AUTH_NONE, health_ready },
 	{ "GET", "/api/v1/health/detailed", HC_AUTH_USER, health_detailed },
-	{ NULL, NULL, 0, NULL }
+	{ 0 }
 };
 
 static const struct hc_app health_app = {

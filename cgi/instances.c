@@ -10,12 +10,15 @@
 #include "hc_app.h"
 #include "hc_fleet.h"
 #include "hc_http.h"
+#include "hc_json.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_param.h"
 #include "hc_provider.h"
 #include "hc_registry.h"
 #include "hc_settings.h"
+#include "hc_valid.h"
 
 static struct hc_fleet *
 instances_state(struct hc_ctx *ctx)
@@ -32,112 +35,64 @@ instances_unavailable(struct hc_req *req, struct hc_ctx *ctx)
 	    "the instance registry (Redis) is unavailable");
 }
 
-/*
- * The body of a heartbeat, checked field by field: instance_id (required),
- * hostname (optional string), meta (optional flat object).  Returns 0
- * with the fields pointing into body, or -1 with a client-safe reason.
- */
-static int
-instances_parse(json_object *body, const char **id, const char **hostname,
-    json_object **meta, char *why, size_t whylen)
-{
-	json_object	*v;
-
-	*id = *hostname = NULL;
-	*meta = NULL;
-	if (!json_object_is_type(body, json_type_object)) {
-		snprintf(why, whylen, "the body must be a JSON object");
-		return -1;
-	}
-	if (!json_object_object_get_ex(body, "instance_id", &v) ||
-	    !json_object_is_type(v, json_type_string)) {
-		snprintf(why, whylen, "instance_id (a string) is required");
-		return -1;
-	}
-	*id = json_object_get_string(v);
-	if ((size_t)json_object_get_string_len(v) != strlen(*id) ||
-	    !hc_registry_id_valid(*id)) {
-		snprintf(why, whylen, "instance_id must match "
-		    "[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
-		return -1;
-	}
-	if (json_object_object_get_ex(body, "hostname", &v)) {
-		size_t len = (size_t)json_object_get_string_len(v);
-
-		if (!json_object_is_type(v, json_type_string) || len == 0 ||
-		    len > HC_HOSTNAME_MAX ||
-		    strlen(json_object_get_string(v)) != len) {
-			snprintf(why, whylen, "hostname must be a string of 1 to %d bytes",
-			    HC_HOSTNAME_MAX);
-			return -1;
-		}
-		*hostname = json_object_get_string(v);
-	}
-	if (json_object_object_get_ex(body, "meta", &v)) {
-		/* "meta": null is a meta that is not an object, not an absent one. */
-		if (v == NULL) {
-			snprintf(why, whylen, "meta must be a JSON object");
-			return -1;
-		}
-		if (!hc_registry_meta_valid(v, why, whylen))
-			return -1;
-		*meta = v;
-	}
-	return 0;
-}
+/* The heartbeat's body, declared once: the pipeline checks it before the handler. */
+enum { HB_INSTANCE_ID, HB_HOSTNAME, HB_META };
+static const struct hc_param heartbeat_params[] = {
+	[HB_INSTANCE_ID] = { .in = HC_IN_BODY, .name = "instance_id", .type = HC_PT_STR,
+	    .flags = HC_PARAM_REQUIRED, .valid = hc_valid_instance_id,
+	    .rule = HC_VALID_INSTANCE_ID_RULE },
+	[HB_HOSTNAME] = { .in = HC_IN_BODY, .name = "hostname", .type = HC_PT_STR,
+	    .min = 1, .max = HC_HOSTNAME_MAX },
+	[HB_META] = { .in = HC_IN_BODY, .name = "meta", .type = HC_PT_OBJECT,
+	    .flags = HC_PARAM_FLAT, .min = 0, .max = HC_META_MAX_KEYS },
+	{ 0 }
+};
 
 static void
 instances_heartbeat(struct hc_req *req, struct hc_ctx *ctx)
 {
 	const struct hc_settings *s = ctx->settings;
-	json_object	*body, *o = NULL;
-	json_object	*meta;
-	const char	*id, *hostname;
-	char		 why[256];
+	const char	*id = req->val[HB_INSTANCE_ID].s;
+	json_object	*o = NULL;
 	int		 registered = 0;
 
-	if ((body = hc_req_json(req, why, sizeof(why))) == NULL) {
-		hc_resp_problem(req, 400, NULL, "malformed JSON: %s", why);
-		return;
-	}
-	if (instances_parse(body, &id, &hostname, &meta, why, sizeof(why)) == -1) {
-		hc_resp_problem(req, 400, NULL, "%s", why);
-		goto out;
-	}
-	switch (hc_registry_heartbeat(instances_state(ctx)->reg, id, hostname,
-	    meta, &registered, NULL)) {
+	switch (hc_registry_heartbeat(instances_state(ctx)->reg, id,
+	    req->val[HB_HOSTNAME].s, req->val[HB_META].o, &registered, NULL)) {
 	case HC_OK:
 		break;
-	case HC_ERR_INVALID:
-		hc_resp_problem(req, 400, NULL, "invalid heartbeat");
-		goto out;
 	case HC_ERR_NOMEM:
 		hc_resp_problem(req, 500, NULL, "out of memory");
-		goto out;
+		return;
 	default:
 		instances_unavailable(req, ctx);
-		goto out;
+		return;
 	}
 	hc_metrics_count(HC_METRIC_HEARTBEATS, 1);
 	if ((o = json_object_new_object()) == NULL ||
-	    json_object_object_add(o, "instance_id", json_object_new_string(id)) ||
-	    json_object_object_add(o, "registered", json_object_new_boolean(registered)) ||
-	    json_object_object_add(o, "ttl_seconds", json_object_new_int64(s->ttl)) ||
-	    json_object_object_add(o, "heartbeat_interval_seconds",
+	    hc_json_add(o, "instance_id", json_object_new_string(id)) ||
+	    hc_json_add(o, "registered", json_object_new_boolean(registered)) ||
+	    hc_json_add(o, "ttl_seconds", json_object_new_int64(s->ttl)) ||
+	    hc_json_add(o, "heartbeat_interval_seconds",
 	    json_object_new_int64(s->ttl / 3 > 1 ? s->ttl / 3 : 1)) ||
 	    hc_resp_json(req, 200, o) == -1) {
 		if (!req->headers_sent)
 			hc_resp_problem(req, 500, NULL, "out of memory");
 	}
-out:
 	json_object_put(o);
-	json_object_put(body);
 }
+
+enum { DEL_ID };
+static const struct hc_param delete_params[] = {
+	[DEL_ID] = { .in = HC_IN_PATH, .name = "id", .type = HC_PT_STR,
+	    .flags = HC_PARAM_REQUIRED, .valid = hc_valid_instance_id,
+	    .rule = HC_VALID_INSTANCE_ID_RULE },
+	{ 0 }
+};
 
 static void
 instances_delete(struct hc_req *req, struct hc_ctx *ctx)
 {
-	const char	*id = req->ncap > 0 ? req->cap[0] : "";
+	const char	*id = req->val[DEL_ID].s;
 
 	/* An instance token speaks for itself only (API.md, Auth). */
 	if (req->claims.role == HC_ROLE_INSTANCE && strcmp(req->claims.sub, id) != 0) {
@@ -150,8 +105,7 @@ instances_delete(struct hc_req *req, struct hc_ctx *ctx)
 		hc_resp_empty(req, 204, NULL);
 		break;
 	case HC_ERR_NOTFOUND:
-		hc_resp_problem(req, 404, NULL, "no registered instance \"%.128s\"",
-		    hc_registry_id_valid(id) ? id : "(invalid id)");
+		hc_resp_problem(req, 404, NULL, "no registered instance \"%s\"", id);
 		break;
 	default:
 		instances_unavailable(req, ctx);
@@ -208,10 +162,12 @@ out:
 }
 
 static const struct hc_route routes[] = {
-	{ "POST", "/api/v1/instances/heartbeat", HC_AUTH_FLEET, instances_heartbeat },
-	{ "DELETE", "/api/v1/instances/{id}", HC_AUTH_FLEET, instances_delete },
+	{ "POST", "/api/v1/instances/heartbeat", HC_AUTH_FLEET, instances_heartbeat,
+	    heartbeat_params },
+	{ "DELETE", "/api/v1/instances/{id}", HC_AUTH_FLEET, instances_delete,
+	    delete_params },
 	{ "GET", "/api/v1/health/instances", HC_AUTH_USER, instances_list },
-	{ NULL, NULL, 0, NULL }
+	{ 0 }
 };
 
 static const struct hc_app app = {

@@ -210,20 +210,25 @@ limits_render(char **p, size_t *len, size_t *cap)
 	return 0;
 }
 
+/* The allowlist needs no token; any other address any valid one (API.md). */
+static int
+metrics_authorize(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct metrics_state *ms = ctx->state;
+
+	if (req->remote_addr != NULL &&
+	    hc_cidr_list_match(&ms->allow, req->remote_addr))
+		return 0;
+	return hc_app_authorize(req, ctx, HC_AUTH_ANY);
+}
+
 static void
 metrics_get(struct hc_req *req, struct hc_ctx *ctx)
 {
-	struct metrics_state *ms = ctx->state;
 	struct fleet	 f;
 	char		*text;
 	size_t		 len = 0, cap;
 
-	/* the route is public: the allowlist, else any valid token */
-	if (req->remote_addr == NULL ||
-	    !hc_cidr_list_match(&ms->allow, req->remote_addr)) {
-		if (hc_app_authorize(req, ctx, HC_AUTH_ANY) != 0)
-			return;
-	}
 	fleet_read(ctx, &f);
 	if ((text = hc_metrics_render(&len)) == NULL) {
 		hc_resp_problem(req, 503, NULL, "the metrics segment is not "
@@ -275,8 +280,9 @@ metrics_fini(struct hc_ctx *ctx)
 }
 
 static const struct hc_route metrics_routes[] = {
-	{ "GET", "/metrics", HC_AUTH_NONE, metrics_get },
-	{ NULL, NULL, 0, NULL }
+	/* no input: any query key is a 400 */
+	{ "GET", "/metrics", HC_AUTH_NONE, metrics_get, NULL, NULL, metrics_authorize },
+	{ 0 }
 };
 
 static const struct hc_app metrics_app = {

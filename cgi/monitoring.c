@@ -283,12 +283,13 @@ monitoring_metrics(struct hc_req *req, struct hc_ctx *ctx)
 	monitoring_do_answer(req, ctx, hc_provider_metrics);
 }
 
+/* None takes input (params NULL): any query key is a 400. */
 static const struct hc_route monitoring_routes[] = {
 	{ "GET", "/api/v1/monitoring/replicas", HC_AUTH_USER, monitoring_replicas },
 	{ "POST", "/api/v1/monitoring/replicas/refresh", HC_AUTH_OWNER, monitoring_refresh },
 	{ "GET", "/api/v1/monitoring/deployments", HC_AUTH_OWNER, monitoring_deployments },
 	{ "GET", "/api/v1/monitoring/metrics", HC_AUTH_OWNER, monitoring_metrics },
-	{ NULL, NULL, 0, NULL }
+	{ 0 }
 };
 
 static const struct hc_app monitoring_app = {

@@ -1,4 +1,4 @@
-/* hc_app: main() of every program, and the one request pipeline (route, auth, limits, log). */
+/* hc_app: main() of every program: command line, settings, logs, the process model (requests: hc_app_pipeline.c). */
 #include "config.h"
 #include "hc_app.h"
 
@@ -26,7 +26,6 @@ struct hc_appstate {
 	const struct hc_app	*app;
 	const struct hc_app_companion *comp;	/* NULL when none */
 	struct hc_ctx		 ctx;
-	unsigned long		 redis_errors;	/* hc_redis_errors() already counted */
 };
 
 static const char *
@@ -65,143 +64,14 @@ hc_fcgx_flush(void *ctx)
 	return FCGX_FFlush(rq->out) == 0 ? 0 : -1;
 }
 
-int
-hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx, unsigned mask)
-{
-	static const char bearer[] = "WWW-Authenticate: Bearer realm=\"headcount\"\r\n";
-	static const char invalid[] =
-	    "WWW-Authenticate: Bearer realm=\"headcount\", error=\"invalid_token\"\r\n";
-	const char	*h = req->authorization, *tok;
-	char		 why[128];
-
-	if (h == NULL || *h == '\0') {
-		hc_resp_problem(req, 401, bearer, "a bearer token is required");
-		return 401;
-	}
-	if (strncasecmp(h, "Bearer ", 7) != 0) {
-		hc_resp_problem(req, 401, invalid,
-		    "the Authorization header must be \"Bearer <token>\"");
-		return 401;
-	}
-	for (tok = h + 7; *tok == ' '; tok++)
-		continue;
-	if (hc_jwt_verify(tok, ctx->settings->jwt_secret, time(NULL),
-	    &req->claims, why, sizeof(why)) == -1) {
-		hc_resp_problem(req, 401, invalid, "invalid token: %s", why);
-		return 401;
-	}
-	if ((req->claims.role & mask) == 0) {
-		hc_resp_problem(req, 403, NULL, "role \"%s\" may not do this",
-		    hc_role_name(req->claims.role));
-		return 403;
-	}
-	req->authed = 1;
-	return 0;
-}
-
-/*
- * Reads what is left of the request body.  An answer given before the
- * body was read (413, 401, 404...) leaves the rest on the connection, and
- * libfcgi, finding body records where the next request should begin,
- * closes it while nginx may be reusing it: a 502 for the next request.
- */
-static void
-hc_drain_body(void *fcgx)
-{
-	char	 sink[4096];
-
-	while (hc_fcgx_read(fcgx, sink, sizeof(sink)) > 0)
-		continue;
-}
-
-static int
-hc_has_body(const struct hc_req *req)
-{
-	return req->content_length > 0 || strcmp(req->method, "POST") == 0 ||
-	    strcmp(req->method, "PUT") == 0 || strcmp(req->method, "PATCH") == 0;
-}
-
 static void
 hc_app_request(void *fcgx, void *ud)
 {
 	struct hc_appstate	*st = ud;
-	struct hc_ctx		*ctx = &st->ctx;
-	const struct hc_route	*route = NULL;
-	struct hc_req		 req;
 	struct hc_io		 io = { hc_fcgx_getenv, hc_fcgx_read,
 				    hc_fcgx_write, hc_fcgx_flush, fcgx };
-	struct hc_access	 acc;
-	char			 allow[128], extra[160];
-	unsigned long		 nerr;
-	double			 dur_ms;
-	int			 rc;
 
-	hc_metrics_worker_busy(1);
-	if (hc_req_init(&req, &io) == -1) {
-		hc_resp_problem(&req, 500, NULL, "out of memory");
-		goto done;
-	}
-	switch (hc_route_match(st->app->routes, req.method, req.path, &route,
-	    req.cap, HC_ROUTE_MAXCAP, &req.ncap, allow, sizeof(allow))) {
-	case HC_MATCH_OK:
-		break;
-	case HC_MATCH_METHOD:
-		req.route = route->pattern;
-		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-		hc_resp_problem(&req, 405, extra, "method %s is not allowed here; allowed: %s",
-		    req.method, allow);
-		goto done;
-	default:
-		hc_resp_problem(&req, 404, NULL, "no resource at %s", req.path);
-		goto done;
-	}
-	req.route = route->pattern;
-	if (route->auth != HC_AUTH_NONE &&
-	    hc_app_authorize(&req, ctx, route->auth) != 0)
-		goto done;
-	if (!req.query_ok) {
-		hc_resp_problem(&req, 400, NULL, "malformed query string");
-		goto done;
-	}
-	if (hc_has_body(&req) && (rc = hc_req_read_body(&req, HC_BODY_MAX)) != 0) {
-		if (rc == 413)
-			hc_resp_problem(&req, 413, NULL,
-			    "request body is larger than %d bytes", HC_BODY_MAX);
-		else if (rc == 400)
-			hc_resp_problem(&req, 400, NULL, "request body ended early");
-		else
-			hc_resp_problem(&req, 500, NULL, "could not read the request body");
-		goto done;
-	}
-	route->fn(&req, ctx);
-	if (!req.headers_sent) {
-		hc_log(HC_LOG_ERROR, "handler for %s %s gave no answer", req.method, route->pattern);
-		hc_resp_problem(&req, 500, NULL, "the handler gave no answer");
-	}
-done:
-	if (hc_has_body(&req))	/* GETs carry none: nothing to read */
-		hc_drain_body(fcgx);
-	dur_ms = hc_mono_ms() - req.start_ms;
-	if (ctx->settings->access_log) {
-		memset(&acc, 0, sizeof(acc));
-		acc.request_id = req.request_id;
-		acc.method = req.method;
-		acc.route = req.route;
-		acc.path = req.path;
-		acc.remote_addr = req.remote_addr;
-		acc.status = req.status;
-		acc.duration_ms = dur_ms;
-		hc_log_access(&acc);
-	}
-	/* the one metrics record of this request */
-	hc_metrics_request(req.method, req.route, req.status, dur_ms / 1e3);
-	if (ctx->redis != NULL &&
-	    (nerr = hc_redis_errors(ctx->redis)) != st->redis_errors) {
-		hc_metrics_count(HC_METRIC_REDIS_ERRORS, nerr - st->redis_errors);
-		st->redis_errors = nerr;
-	}
-	hc_metrics_worker_busy(0);
-	hc_req_cleanup(&req);
+	hc_app_handle(st->app, &st->ctx, &io);
 }
 
 static int
@@ -210,8 +80,7 @@ hc_app_worker_init(void *ud)
 	struct hc_appstate *st = ud;
 	char	 err[256];
 
-	st->ctx.redis = hc_redis_new(st->ctx.settings->redis_url,
-	    st->ctx.settings->redis_timeout_ms, err, sizeof(err));
+	st->ctx.redis = hc_redis_open(st->ctx.settings, err, sizeof(err));
 	if (st->ctx.redis == NULL) {
 		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
 		return -1;

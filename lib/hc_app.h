@@ -8,6 +8,7 @@
 
 struct hc_settings;
 struct hc_redis;
+struct hc_io;
 
 /* Per-worker context handed to every handler.  Handlers never change it. */
 struct hc_ctx {
@@ -16,6 +17,7 @@ struct hc_ctx {
 	struct hc_redis		*redis;		/* per worker, connected lazily */
 	time_t			 started_at;	/* when the program started */
 	void			*state;		/* the program's own, from init */
+	unsigned long		 redis_errors;	/* the pipeline's: hc_redis_errors() already counted */
 };
 
 struct hc_app {
@@ -35,11 +37,8 @@ struct hc_app {
  * The whole main() of a program: parses the command line (--listen,
  * --workers, --socket-mode, --socket-owner, --config, --print-settings,
  * --help, --version), loads the settings (one line and exit 2 when
- * invalid), starts logging and runs the process model.  For every
- * request: route match (404, 405 with Allow), auth per route (401 with
- * WWW-Authenticate: Bearer, 403), body limit (413), the handler, a 500
- * problem if the handler answered nothing, one access line and one
- * metrics record.  Returns the process exit status.
+ * invalid), starts logging and runs the process model, which hands
+ * every request to hc_app_handle.  Returns the process exit status.
  */
 int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
 
@@ -61,6 +60,19 @@ struct hc_app_companion {
 /* hc_app_main with a companion process (comp may be NULL). */
 int	 hc_app_main_with(int argc, char **argv, const struct hc_app *app,
 	    const struct hc_app_companion *comp);
+
+/*
+ * Answers one request read through io, in the API's order of checks:
+ * route match (404, 405 with Allow), auth (the route's authorize, else
+ * its role set: 401 with WWW-Authenticate: Bearer, 403), a malformed
+ * query (400), the body limit (413), the declared input (route->params:
+ * 400 naming the field and the rule, or route->bad_input), the handler,
+ * a 500 problem if the handler answered nothing; then what is left of
+ * the body is read, and one access line (when ctx->settings->access_log)
+ * and one metrics record are written.  ctx->redis may be NULL.
+ */
+void	 hc_app_handle(const struct hc_app *app, struct hc_ctx *ctx,
+	    const struct hc_io *io);
 
 /*
  * Checks the request's bearer token against the role set mask (see

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hc_json.h"
 #include "hc_time.h"
 
 struct hc_reason {
@@ -120,6 +121,7 @@ hc_req_cleanup(struct hc_req *req)
 	for (i = 0; i < req->ncap; i++)
 		free(req->cap[i]);
 	hc_query_free(&req->query);
+	json_object_put(req->json);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -154,157 +156,19 @@ hc_req_read_body(struct hc_req *req, size_t max)
 	return 0;
 }
 
-/*
- * json-c accepts 'single-quoted' strings even in strict mode; valid JSON
- * has a single quote only inside a double-quoted string.
- */
-static int
-hc_json_quotes_ok(const char *s, size_t len)
-{
-	size_t	 i;
-	int	 in = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in && s[i] == '\\')
-			i++;
-		else if (s[i] == '"')
-			in = !in;
-		else if (!in && s[i] == '\'')
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Whether s is well-formed UTF-8 (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF).  JSON text must be (RFC 8259), and
- * json-c keeps string bytes as they came: what passed here would be
- * echoed back raw by the answers that return it (hostname, meta).
- */
-static int
-hc_utf8_ok(const unsigned char *s, size_t len)
-{
-	size_t	 i = 0, n, k;
-	unsigned c, lo, hi;
-
-	while (i < len) {
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
-		} else
-			return 0;
-		if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
-/*
- * Whether an object key holds a \u0000 escape.  json-c keeps keys as C
- * strings: "a\u0000b" would become "a", colliding with another key (33
- * meta keys would pass as 32) and never be returned as given.
- */
-static int
-hc_json_key_nul(const char *s, size_t len)
-{
-	size_t	 i, j;
-	int	 nul;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] != '"')
-			continue;
-		nul = 0;
-		for (i++; i < len && s[i] != '"'; i++)
-			if (s[i] == '\\' && i + 1 < len) {
-				if (s[i + 1] == 'u' && len - i >= 6 &&
-				    memcmp(s + i + 2, "0000", 4) == 0)
-					nul = 1;
-				i++;
-			}
-		if (!nul)
-			continue;
-		for (j = i + 1; j < len && (s[j] == ' ' || s[j] == '\t' ||
-		    s[j] == '\r' || s[j] == '\n'); j++)
-			continue;
-		if (j < len && s[j] == ':')
-			return 1;
-	}
-	return 0;
-}
-
 json_object *
 hc_req_json(struct hc_req *req, char *err, size_t errlen)
 {
-	json_tokener	*tok;
 	json_object	*obj = NULL;
-	enum json_tokener_error jerr;
-	size_t		 i;
 
 	if (req->body == NULL || req->body_len == 0) {
 		snprintf(err, errlen, "request body is empty; a JSON object is expected");
 		return NULL;
 	}
-	if (strlen(req->body) != req->body_len) {
-		snprintf(err, errlen, "request body contains a NUL byte");
+	if (hc_json_parse(req->body, req->body_len, &obj, err, errlen) != HC_OK)
 		return NULL;
-	}
-	if (!hc_utf8_ok((const unsigned char *)req->body, req->body_len)) {
-		snprintf(err, errlen, "request body is not valid UTF-8");
-		return NULL;
-	}
-	if (!hc_json_quotes_ok(req->body, req->body_len)) {
-		snprintf(err, errlen, "malformed JSON: strings must use double quotes");
-		return NULL;
-	}
-	if (hc_json_key_nul(req->body, req->body_len)) {
-		snprintf(err, errlen, "an object key contains \\u0000");
-		return NULL;
-	}
-	if ((tok = json_tokener_new_ex(32)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr != json_tokener_success) {
-		snprintf(err, errlen, "malformed JSON: %s", json_tokener_error_desc(
-		    jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr));
-		json_object_put(obj);
-		obj = NULL;
-		goto out;
-	}
-	for (i = json_tokener_get_parse_end(tok); i < req->body_len; i++)
-		if (strchr(" \t\r\n", req->body[i]) == NULL) {
-			snprintf(err, errlen, "malformed JSON: trailing data after the value");
-			json_object_put(obj);
-			obj = NULL;
-			goto out;
-		}
-out:
-	json_tokener_free(tok);
+	if (obj == NULL)
+		snprintf(err, errlen, "request body is JSON null; a JSON object is expected");
 	return obj;
 }
 

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "hc_jwt.h"
+#include "hc_param.h"
 #include "hc_query.h"
 
 #define HC_BODY_MAX	(64 * 1024)	/* request bodies above this get 413 */
@@ -39,6 +40,8 @@ struct hc_req {
 	const char	*route;		/* matched pattern, NULL when none */
 	char		*cap[HC_ROUTE_MAXCAP];	/* decoded {param} values, owned */
 	size_t		 ncap;
+	json_object	*json;		/* the parsed body when the route declares body fields, owned */
+	struct hc_pval	 val[HC_PARAM_MAXN];	/* checked input, val[i] for the route's params[i] */
 	struct hc_claims claims;	/* valid when authed */
 	int		 authed;
 	char		 request_id[64];
@@ -66,9 +69,9 @@ const char *hc_req_env(const struct hc_req *req, const char *name);
 int	 hc_req_read_body(struct hc_req *req, size_t max);
 
 /*
- * Parses the body (read first) as JSON.  Returns a new object the
- * caller puts, or NULL with a reason in err (empty body, bad JSON,
- * trailing bytes).
+ * Parses the body (read first) as JSON (hc_json_parse).  Returns a new
+ * value the caller puts, or NULL with a client-safe reason in err
+ * (always written: empty body, the JSON null, bad JSON, trailing bytes).
  */
 json_object *hc_req_json(struct hc_req *req, char *err, size_t errlen);
 

@@ -1,4 +1,4 @@
-/* hc_json: json-c helpers (numbers serialised at a fixed precision). */
+/* hc_json: strict JSON text in, and numbers serialised at a fixed precision. */
 #include "config.h"
 #include "hc_json.h"
 
@@ -6,6 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int
+hc_json_add(json_object *o, const char *key, json_object *val)
+{
+	if (val == NULL)
+		return -1;
+	if (o == NULL || json_object_object_add(o, key, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
 
 json_object *
 hc_json_double(double v, int decimals)
@@ -29,4 +41,213 @@ hc_json_double(double v, int decimals)
 	if (strcmp(buf, "-0.0") == 0)
 		snprintf(buf, sizeof(buf), "0.0");
 	return json_object_new_double_s(strtod(buf, NULL), buf);
+}
+
+/*
+ * json-c accepts 'single-quoted' strings even in strict mode; valid JSON
+ * has a single quote only inside a double-quoted string.
+ */
+static int
+hc_json_quotes_ok(const char *s, size_t len)
+{
+	size_t	 i;
+	int	 in = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in && s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			in = !in;
+		else if (!in && s[i] == '\'')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether s is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF).  JSON text must be (RFC 8259), and
+ * json-c keeps string bytes as they came: what passed here would be
+ * echoed back raw by the answers that return it (hostname, meta).
+ */
+static int
+hc_utf8_ok(const unsigned char *s, size_t len)
+{
+	size_t	 i = 0, n, k;
+	unsigned c, lo, hi;
+
+	while (i < len) {
+		c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* above U+10FFFF */
+		} else
+			return 0;
+		if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (k = 2; k <= n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/*
+ * Whether an object key holds a \u0000 escape.  json-c keeps keys as C
+ * strings: "a\u0000b" would become "a", colliding with another key (33
+ * meta keys would pass as 32) and never be returned as given.
+ */
+static int
+hc_json_key_nul(const char *s, size_t len)
+{
+	size_t	 i, j;
+	int	 nul;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '"')
+			continue;
+		nul = 0;
+		for (i++; i < len && s[i] != '"'; i++)
+			if (s[i] == '\\' && i + 1 < len) {
+				if (s[i + 1] == 'u' && len - i >= 6 &&
+				    memcmp(s + i + 2, "0000", 4) == 0)
+					nul = 1;
+				i++;
+			}
+		if (!nul)
+			continue;
+		for (j = i + 1; j < len && (s[j] == ' ' || s[j] == '\t' ||
+		    s[j] == '\r' || s[j] == '\n'); j++)
+			continue;
+		if (j < len && s[j] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+#define HC_JSON_DEPTH	32	/* nesting json-c accepts before refusing */
+
+/*
+ * json-c takes NaN, Infinity and -Infinity even in strict mode, and makes
+ * 1e999 an infinity: none is JSON, and once stored and echoed (meta) they
+ * make every later answer unreadable for a strict parser.
+ */
+static int
+hc_json_finite(json_object *o)
+{
+	size_t	 i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(o));
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			if (!hc_json_finite(json_object_array_get_idx(o, i)))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (!hc_json_finite(val))
+				return 0;
+		}
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
+enum hc_err
+hc_json_parse(const char *s, size_t len, json_object **out, char *err,
+    size_t errlen)
+{
+	json_tokener	*tok;
+	json_object	*obj = NULL;
+	enum json_tokener_error jerr;
+	enum hc_err	 rc = HC_ERR_PARSE;
+	size_t		 i, end;
+
+	*out = NULL;
+	if (len > 0x7ffffffe) {
+		snprintf(err, errlen, "malformed JSON: too long");
+		return HC_ERR_RANGE;
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "malformed JSON: empty text");
+		return HC_ERR_PARSE;
+	}
+	if (memchr(s, '\0', len) != NULL) {
+		snprintf(err, errlen, "malformed JSON: a NUL byte in the text");
+		return HC_ERR_PARSE;
+	}
+	if (!hc_utf8_ok((const unsigned char *)s, len)) {
+		snprintf(err, errlen, "malformed JSON: not valid UTF-8");
+		return HC_ERR_PARSE;
+	}
+	if (!hc_json_quotes_ok(s, len)) {
+		snprintf(err, errlen, "malformed JSON: strings must use double quotes");
+		return HC_ERR_PARSE;
+	}
+	if (hc_json_key_nul(s, len)) {
+		snprintf(err, errlen, "malformed JSON: an object key contains \\u0000");
+		return HC_ERR_PARSE;
+	}
+	if ((tok = json_tokener_new_ex(HC_JSON_DEPTH)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HC_ERR_NOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, s, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	/*
+	 * A bare number or literal ("5", "null") may go on as far as json-c
+	 * knows: the end of the text ends it.
+	 */
+	if ((jerr = json_tokener_get_error(tok)) == json_tokener_continue) {
+		obj = json_tokener_parse_ex(tok, " ", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
+	if (jerr != json_tokener_success) {
+		snprintf(err, errlen, "malformed JSON: %s", json_tokener_error_desc(
+		    jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr));
+		goto fail;
+	}
+	for (i = end; i < len; i++)
+		if (strchr(" \t\r\n", s[i]) == NULL) {
+			snprintf(err, errlen, "malformed JSON: trailing data after the value");
+			goto fail;
+		}
+	if (!hc_json_finite(obj)) {
+		snprintf(err, errlen, "malformed JSON: NaN, Infinity and numbers "
+		    "out of range are not JSON numbers");
+		goto fail;
+	}
+	json_tokener_free(tok);
+	*out = obj;
+	return HC_OK;
+fail:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return rc;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "hc_sentinel.h"
+#include "hc_settings.h"
 #include "hc_time.h"
 
 struct hc_redis {
@@ -19,6 +21,9 @@ struct hc_redis {
 	double			 retry_at;	/* mono ms before which no reconnect is tried */
 	unsigned long		 errors;
 	char			 errstr[768];
+	struct hc_sentinel_url	*sentinel;	/* redis+sentinel://: asked at every connect */
+	char			 sentinel_pw[256];
+	int			 stale;		/* READONLY seen: reconnect once replies are read */
 };
 
 /* After a refused connect, wait this long before the next try (bounded load on a dead Redis). */
@@ -130,7 +135,16 @@ hc_redis_new(const char *url, long timeout_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (hc_redis_url_parse(url, &r->url, err, errlen) == -1) {
+	if (hc_sentinel_url_is(url)) {
+		if ((r->sentinel = malloc(sizeof(*r->sentinel))) == NULL ||
+		    hc_sentinel_url_parse(url, r->sentinel, err, errlen) == -1) {
+			hc_redis_free(r);
+			return NULL;
+		}
+		snprintf(r->url.username, sizeof(r->url.username), "%s", r->sentinel->username);
+		snprintf(r->url.password, sizeof(r->url.password), "%s", r->sentinel->password);
+		r->url.db = r->sentinel->db;
+	} else if (hc_redis_url_parse(url, &r->url, err, errlen) == -1) {
 		free(r);
 		return NULL;
 	}
@@ -145,7 +159,20 @@ hc_redis_free(struct hc_redis *r)
 		return;
 	if (r->c != NULL)
 		redisFree(r->c);
+	free(r->sentinel);
 	free(r);
+}
+
+struct hc_redis *
+hc_redis_open(const struct hc_settings *s, char *err, size_t errlen)
+{
+	struct hc_redis *r;
+
+	if ((r = hc_redis_new(s->redis_url, s->redis_timeout_ms, err, errlen)) != NULL &&
+	    s->redis_sentinel_password != NULL)
+		snprintf(r->sentinel_pw, sizeof(r->sentinel_pw), "%s",
+		    s->redis_sentinel_password);
+	return r;
 }
 
 void
@@ -156,6 +183,7 @@ hc_redis_drop(struct hc_redis *r)
 		r->c = NULL;
 	}
 	r->pending = 0;
+	r->stale = 0;
 }
 
 static void
@@ -180,7 +208,7 @@ hc_redis_handshake(struct hc_redis *r)
 {
 	redisReply *rep;
 
-	if (r->url.password[0] != '\0') {
+	if (r->url.password[0] != '\0' && r->sentinel == NULL) {	/* hc_sentinel_connect did AUTH */
 		if (r->url.username[0] != '\0')
 			rep = redisCommand(r->c, "AUTH %s %s", r->url.username, r->url.password);
 		else
@@ -212,6 +240,8 @@ hc_redis_connect(struct hc_redis *r)
 	struct timeval	 tv;
 	double		 now;
 
+	if (r->c != NULL && r->stale && r->pending == 0)
+		hc_redis_drop(r);	/* a replica now: ask the sentinels again */
 	if (r->c != NULL)
 		return 0;
 	now = hc_mono_ms();
@@ -222,7 +252,19 @@ hc_redis_connect(struct hc_redis *r)
 	tv.tv_sec = r->timeout_ms / 1000;
 	tv.tv_usec = (r->timeout_ms % 1000) * 1000;
 	errno = 0;
-	if (r->url.path[0] != '\0')
+	if (r->sentinel != NULL) {
+		char	 why[512];
+
+		if ((r->c = hc_sentinel_connect(r->sentinel, r->sentinel_pw, tv,
+		    r->url.host, sizeof(r->url.host), &r->url.port, why,
+		    sizeof(why))) == NULL) {
+			snprintf(r->errstr, sizeof(r->errstr),
+			    "connect(redis master %s via sentinel): %s", r->sentinel->master, why);
+			r->errors++;
+			r->retry_at = now + HC_REDIS_BACKOFF_MS;
+			return -1;
+		}
+	} else if (r->url.path[0] != '\0')
 		r->c = redisConnectUnixWithTimeout(r->url.path, tv);
 	else
 		r->c = redisConnectWithTimeout(r->url.host, r->url.port, tv);
@@ -251,11 +293,25 @@ hc_redis_context(struct hc_redis *r)
 	return hc_redis_connect(r) == 0 ? r->c : NULL;
 }
 
+/* Behind Sentinel, a READONLY answer means the master became a replica (a failover). */
+static void
+hc_redis_check_readonly(struct hc_redis *r, const redisReply *rep)
+{
+	if (rep->type == REDIS_REPLY_ERROR && rep->str != NULL &&
+	    strstr(rep->str, "READONLY") != NULL) {
+		snprintf(r->errstr, sizeof(r->errstr), "command(redis %s:%d): %s",
+		    r->url.host, r->url.port, rep->str);
+		r->stale = 1;
+	}
+}
+
 static redisReply *
 hc_redis_done(struct hc_redis *r, redisReply *rep, const char *call)
 {
 	if (rep == NULL)
 		hc_redis_fail(r, call);
+	else if (r->sentinel != NULL)
+		hc_redis_check_readonly(r, rep);
 	return rep;
 }
 
@@ -327,6 +383,8 @@ hc_redis_reply(struct hc_redis *r)
 		return NULL;
 	}
 	r->pending--;
+	if (r->sentinel != NULL)
+		hc_redis_check_readonly(r, rep);
 	return rep;
 }
 

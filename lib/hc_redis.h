@@ -16,7 +16,7 @@ struct hc_redis_url {
 
 /*
  * Parses redis://[[user]:password@]host[:port][/db] and
- * unix:///path[?db=N].  Returns 0, or -1 with the reason in err.
+ * unix:///path[?db=N] (redis+sentinel:// is hc_sentinel_url_parse's).  Returns 0, or -1 with the reason in err.
  */
 int	 hc_redis_url_parse(const char *url, struct hc_redis_url *out,
 	    char *err, size_t errlen);
@@ -29,6 +29,17 @@ struct hc_redis;
  * (reason in err) or no memory.  Free with hc_redis_free.
  */
 struct hc_redis *hc_redis_new(const char *url, long timeout_ms, char *err,
+	    size_t errlen);
+
+/*
+ * hc_redis_new for a program's settings: REDIS_URL (plain, unix or
+ * redis+sentinel://, see hc_sentinel.h), HEADCOUNT_REDIS_TIMEOUT_MS and
+ * HEADCOUNT_REDIS_SENTINEL_PASSWORD.  Behind Sentinel every (re)connect
+ * asks the sentinels for the master and checks it with ROLE; a READONLY
+ * answer drops the connection once its replies are read.
+ */
+struct hc_settings;
+struct hc_redis *hc_redis_open(const struct hc_settings *s, char *err,
 	    size_t errlen);
 
 /* NULL-safe. */

@@ -111,59 +111,6 @@ hc_registry_errstr(const struct hc_registry *reg)
 	return reg->errstr[0] ? reg->errstr : "no error";
 }
 
-int
-hc_registry_id_valid(const char *id)
-{
-	size_t	 i;
-
-	if (id == NULL)
-		return 0;
-	for (i = 0; id[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)id[i];
-		int alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9');
-
-		if (i >= HC_INSTANCE_ID_MAX)
-			return 0;
-		if (!alnum && (i == 0 ||
-		    (c != '.' && c != '_' && c != ':' && c != '-')))
-			return 0;
-	}
-	return i > 0;
-}
-
-int
-hc_registry_meta_valid(json_object *meta, char *why, size_t whylen)
-{
-	int	 n = 0;
-
-	if (meta == NULL)
-		return 1;
-	if (!json_object_is_type(meta, json_type_object)) {
-		snprintf(why, whylen, "meta must be a JSON object");
-		return 0;
-	}
-	json_object_object_foreach(meta, key, val) {
-		if (++n > HC_META_MAX_KEYS) {
-			snprintf(why, whylen, "meta has more than %d keys",
-			    HC_META_MAX_KEYS);
-			return 0;
-		}
-		switch (json_object_get_type(val)) {
-		case json_type_string:
-		case json_type_int:
-		case json_type_double:
-		case json_type_boolean:
-			break;
-		default:
-			snprintf(why, whylen, "meta.%.64s must be a string, "
-			    "number or boolean", key);
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /*
  * Runs script s with keys and args (lens may be NULL).  EVALSHA first;
  * after NOSCRIPT (a restarted or flushed Redis) the body itself with
@@ -356,16 +303,9 @@ hc_registry_heartbeat(struct hc_registry *reg, const char *id,
 	redisReply	*rep = NULL;
 	const char	*payload;
 	size_t		 plen;
-	char		 why[128];
 	long long	 now;
 	enum hc_err	 rc = HC_ERR_NOMEM;
 
-	if (!hc_registry_id_valid(id) || !hc_registry_meta_valid(meta, why,
-	    sizeof(why)) || (hostname != NULL && (hostname[0] == '\0' ||
-	    strlen(hostname) > HC_HOSTNAME_MAX))) {
-		hc_reg_err(reg, "heartbeat: invalid instance");
-		return HC_ERR_INVALID;
-	}
 	if ((p = json_object_new_object()) == NULL)
 		return HC_ERR_NOMEM;
 	m = meta != NULL ? json_object_get(meta) : json_object_new_object();
@@ -412,8 +352,6 @@ hc_registry_remove(struct hc_registry *reg, const char *id)
 	redisReply	*rep;
 	enum hc_err	 rc = HC_ERR_REDIS;
 
-	if (!hc_registry_id_valid(id))
-		return HC_ERR_NOTFOUND;
 	keys[0] = reg->key[HC_KEY_INSTANCES];
 	keys[1] = reg->key[HC_KEY_DATA];
 	keys[2] = reg->key[HC_KEY_STALE];

@@ -25,7 +25,6 @@ struct hc_settings;
  * MULTI/TIME/HGETALL/EXISTS/EXEC: one round trip too.
  */
 
-#define HC_INSTANCE_ID_MAX	128	/* bytes, per API.md */
 #define HC_HOSTNAME_MAX		255	/* bytes */
 #define HC_META_MAX_KEYS	32
 
@@ -45,24 +44,15 @@ void	 hc_registry_free(struct hc_registry *reg);
 /* The last failure, naming the call ("EVALSHA(heartbeat): ..."). */
 const char *hc_registry_errstr(const struct hc_registry *reg);
 
-/* 1 when id matches [A-Za-z0-9][A-Za-z0-9._:-]{0,127}, else 0. */
-int	 hc_registry_id_valid(const char *id);
-
 /*
- * Checks a heartbeat's meta: a JSON object of at most 32 keys whose values
- * are strings, numbers or booleans.  NULL (absent) is valid.  Returns 1,
- * or 0 with a client-safe reason in why.
- */
-int	 hc_registry_meta_valid(json_object *meta, char *why, size_t whylen);
-
-/*
- * Registers or renews id (valid per hc_registry_id_valid) with hostname
- * (NULL: the id) and meta (NULL: {}; not consumed; valid per
- * hc_registry_meta_valid).  started_at is kept across renewals.  On
+ * Registers or renews id with hostname (NULL: the id) and meta (NULL:
+ * {}; not consumed).  The caller has checked them (the instances route's
+ * input table, hc_valid_instance_id for the agent's own id): nothing is
+ * checked again here.  started_at is kept across renewals.  On
  * HC_OK *registered is 1 when id was not registered before and *now_ms
  * (may be NULL) is the Redis time of the heartbeat.  Publishes the
- * "registered" event itself when new.  Returns HC_OK, HC_ERR_INVALID
- * for bad arguments, HC_ERR_NOMEM or HC_ERR_REDIS (see errstr).
+ * "registered" event itself when new.  Returns HC_OK, HC_ERR_NOMEM or
+ * HC_ERR_REDIS (see errstr).
  */
 enum hc_err hc_registry_heartbeat(struct hc_registry *reg, const char *id,
 	    const char *hostname, json_object *meta, int *registered,

@@ -6,19 +6,39 @@
 
 struct hc_req;
 struct hc_ctx;
+struct hc_param;
 
 typedef void (*hc_handler)(struct hc_req *req, struct hc_ctx *ctx);
 
 /*
  * One route: "GET" "/api/v1/flags/{name}".  A {param} matches one
  * non-empty path segment.  auth is a set of HC_ROLE_* bits (hc_jwt.h),
- * HC_AUTH_NONE for public routes.  Tables end with a NULL method.
+ * HC_AUTH_NONE for public routes.  params declares every input the
+ * handler takes (hc_param.h; NULL: none, so any query key is a 400);
+ * the pipeline checks it after auth and hands the handler req->val[i]
+ * for params[i].  The members after fn are optional: tables leave them
+ * out when not needed.  Tables end with a NULL method ({ 0 }).
  */
 struct hc_route {
 	const char	*method;
 	const char	*pattern;
 	unsigned	 auth;
 	hc_handler	 fn;
+	const struct hc_param *params;
+	/*
+	 * Answers a 400 for input that broke params in the route's own
+	 * format (OFREP), instead of problem+json.  field is the parameter
+	 * or query key, "" for the body as a whole; why is the sentence
+	 * naming it and the rule.  NULL: problem+json with why as detail.
+	 */
+	void		(*bad_input)(struct hc_req *req, const char *field,
+			    const char *why);
+	/*
+	 * Auth that depends on the request (metrics: an allowlisted address
+	 * needs no token), run where auth is checked, in its place.  Returns
+	 * 0 to go on, or the status of the problem it answered.
+	 */
+	int		(*authorize)(struct hc_req *req, struct hc_ctx *ctx);
 };
 
 enum hc_match {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "hc_cidr.h"
+#include "hc_valid.h"
+#include "hc_sentinel.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -48,6 +50,7 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "REDIS_URL", HC_S_REDISURL, O(redis_url), "redis://127.0.0.1:6379/0", 0, 0, 1 },
 	{ "HEADCOUNT_REDIS_TIMEOUT_MS", HC_S_INT, O(redis_timeout_ms), "500", 10, 60000, 0 },
 	{ "HEADCOUNT_KEY_PREFIX", HC_S_STR, O(key_prefix), "headcount:", 0, 0, 0 },
+	{ "HEADCOUNT_REDIS_SENTINEL_PASSWORD", HC_S_OPTSTR, O(redis_sentinel_password), NULL, 0, 0, 1 },
 	{ "HEADCOUNT_JWT_SECRET", HC_S_STR, O(jwt_secret), "", 0, 0, 1 },
 	{ "HEADCOUNT_TTL", HC_S_INT, O(ttl), "30", 1, 86400, 0 },
 	{ "HEADCOUNT_PRUNE_AFTER", HC_S_INT, O(prune_after), "300", 1, 31536000, 0 },
@@ -134,23 +137,6 @@ hc_parse_bool(const char *v, int *out)
 	return -1;
 }
 
-/* Instance ids share the API's syntax: [A-Za-z0-9][A-Za-z0-9._:-]{0,127}. */
-static int
-hc_valid_id(const char *v)
-{
-	size_t	 i;
-
-	if (!isalnum((unsigned char)v[0]))
-		return 0;
-	for (i = 1; v[i] != '\0'; i++) {
-		if (i > 127)
-			return 0;
-		if (!isalnum((unsigned char)v[i]) && strchr("._:-", v[i]) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
 static int
 hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
     char *err, size_t errlen)
@@ -196,9 +182,20 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 			    "not an http:// or https:// URL: \"%s\"", v);
 		break;
 	case HC_S_REDISURL:
-		if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0)
+		if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0 &&
+		    !hc_sentinel_url_is(v))
 			return hc_fail(err, errlen, d->key,
-			    "not a redis:// or unix:// URL: \"%s\"", v);
+			    "not a redis://, unix:// or redis+sentinel:// URL: \"%s\"", v);
+		if (hc_sentinel_url_is(v)) {	/* a typo in a sentinel list stops start-up */
+			struct hc_sentinel_url *su = malloc(sizeof(*su));
+			char	 why[300] = "out of memory";
+			int	 bad = su == NULL ||
+			    hc_sentinel_url_parse(v, su, why, sizeof(why)) == -1;
+
+			free(su);
+			if (bad)
+				return hc_fail(err, errlen, d->key, "%s", why);
+		}
 		break;
 	case HC_S_CIDRS:
 		if (hc_cidr_list_check(v, err, errlen) == -1) {
@@ -225,9 +222,9 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 			    "not one of debug, info, warn, error: \"%s\"", v);
 		break;
 	case HC_S_ID:
-		if (*v != '\0' && !hc_valid_id(v))
+		if (*v != '\0' && !hc_valid_instance_id(v))
 			return hc_fail(err, errlen, d->key,
-			    "not an instance id ([A-Za-z0-9][A-Za-z0-9._:-]{0,127}): \"%s\"", v);
+			    "not an instance id (" HC_VALID_INSTANCE_ID_RULE "): \"%s\"", v);
 		break;
 	case HC_S_STR:
 	case HC_S_OPTSTR:
@@ -357,7 +354,7 @@ hc_settings_load(struct hc_settings *s, const char *path, int required,
 			goto fail;
 
 	if (s->instance_id == NULL) {
-		if (gethostname(host, sizeof(host)) == -1 || !hc_valid_id(host))
+		if (gethostname(host, sizeof(host)) == -1 || !hc_valid_instance_id(host))
 			snprintf(host, sizeof(host), "headcount");
 		host[sizeof(host) - 1] = '\0';
 		if ((s->instance_id = strdup(host)) == NULL) {

@@ -15,6 +15,7 @@ struct hc_settings {
 	char	*redis_url;		/* REDIS_URL */
 	long	 redis_timeout_ms;	/* HEADCOUNT_REDIS_TIMEOUT_MS */
 	char	*key_prefix;		/* HEADCOUNT_KEY_PREFIX */
+	char	*redis_sentinel_password; /* HEADCOUNT_REDIS_SENTINEL_PASSWORD, NULL when unset */
 	/* auth */
 	char	*jwt_secret;		/* HEADCOUNT_JWT_SECRET, "" when unset */
 	/* instances */

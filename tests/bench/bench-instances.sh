@@ -5,13 +5,19 @@
 # cgi/headcount-token, tests/freeport.  Not a pass/fail test: prints
 # requests/s, p50 and p99 and the ratio to nginx's own return 200 measured
 # in the same run, then the Redis commands one list costs (INFO
-# commandstats delta and a MONITOR capture).
+# commandstats delta and a MONITOR capture).  The Fastify peer
+# (tests/bench/peer.sh) lists the same Redis keys behind the same nginx and
+# is measured beside headcount; the PSS of the whole suite (every program
+# that is built, with its workers, and nginx) is printed idle and after the
+# 10,000-instance phase next to the peer's.
 #
 #   BENCH_SECONDS   wrk duration per target (10)
 #   BENCH_WORKERS   FastCGI workers of headcount-instances (4)
 #   BENCH_CONNS     wrk connections for the heartbeat run (64)
 #   BENCH_IDS       distinct instance ids the heartbeat run cycles through (1000)
+#   BENCH_LIST_CONNS wrk connections of the loaded list runs, headcount and peer (16)
 . "$(dirname "$0")/../integration/setup.sh"
+. "$(dirname "$0")/peer.sh"
 
 hc_need wrk nginx curl redis-server redis-cli jq
 hc_need_program instances token
@@ -19,6 +25,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_WORKERS=${BENCH_WORKERS:-4}
 BENCH_CONNS=${BENCH_CONNS:-64}
 BENCH_IDS=${BENCH_IDS:-1000}
+BENCH_LIST_CONNS=${BENCH_LIST_CONNS:-16}
 
 cat >"$HC_TMP/local-server-bench.conf" <<'EOF'
 location = /nginx-200 {
@@ -29,9 +36,18 @@ EOF
 
 hc_start_redis
 HEADCOUNT_ACCESS_LOG=off hc_start_program instances --workers "$BENCH_WORKERS"
+# the rest of the suite, idle, so that its memory is the whole suite's
+for p in health monitoring metrics flags; do
+	[ -x "$top_builddir/cgi/headcount-$p" ] &&
+		HEADCOUNT_ACCESS_LOG=off hc_start_program "$p" --workers "$BENCH_WORKERS"
+done
+bench_peer_start
 hc_start_nginx
 OWNER=$(hc_token owner bench)
 USER=$(hc_token user bench)
+[ "$BENCH_PEER" = 1 ] && echo "# peer: Fastify $(node -p 'require(process.argv[1] + "/node_modules/fastify/package.json").version' "$BENCH_PEER_DIR"), node $(node -p process.versions.node), $BENCH_PEER_WORKERS processes, nginx proxy keepalive $BENCH_PEER_KEEPALIVE"
+hc_wait_until 5 curl -fs -o /dev/null "$HC_URL/api/v1/health/live" || true
+bench_memory "idle"
 
 # ---------------------------------------------------------------- heartbeats
 cat >"$HC_TMP/heartbeat.lua" <<EOF
@@ -83,20 +99,57 @@ fill() {
 	[ "$(hc_redis ZCARD headcount:instances)" = "$n" ] || { echo "bench: fill $n failed" >&2; exit 1; }
 }
 
+# same N: the peer's answer is headcount's, but for seconds_since_heartbeat (timing)
+same() {
+	local a b f='del(.registered_instances[].seconds_since_heartbeat)'
+	a=$(printf '%s' "$HC_BODY" | jq -S "$f")
+	b=$(curl -s --max-time 30 -H "Authorization: Bearer $USER" "$HC_URL/peer/api/v1/health/instances" | jq -S "$f")
+	[ -n "$a" ] && [ "$a" = "$b" ]
+}
+
+# list NAME CONNS PATH: one wrk run over the list (30 s timeout: a slow peer is measured, not dropped)
+list() {
+	wrk -t1 -c"$2" -d"${BENCH_SECONDS}s" --timeout 30s --latency -H "Authorization: Bearer $USER" \
+		"$HC_URL$3" | hc_wrk_summary "$1"
+}
+
 echo
-echo "# GET /api/v1/health/instances, wrk -t1 -c1 (one request at a time: p50 is the latency)"
+echo "# GET /api/v1/health/instances, wrk -t1 -c1 (one request at a time: p50 is the latency), -c4, -c$BENCH_LIST_CONNS"
+lists=""
 for n in 100 1000 10000; do
 	fill "$n"
 	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
 	got=$(hc_json '.registered_instances | length')
 	bytes=${#HC_BODY}
-	out=$(wrk -t1 -c1 -d"${BENCH_SECONDS}s" --latency -H "Authorization: Bearer $USER" \
-		"$HC_URL/api/v1/health/instances" | hc_wrk_summary "list $n (c1)")
-	printf '%s  [%s listed, %s bytes]\n' "$out" "$got" "$bytes"
-	out=$(wrk -t1 -c4 -d"${BENCH_SECONDS}s" --latency -H "Authorization: Bearer $USER" \
-		"$HC_URL/api/v1/health/instances" | hc_wrk_summary "list $n (c4)")
+	if [ "$BENCH_PEER" = 1 ]; then
+		if same; then eq="the peer answers the same"; else eq="THE PEER ANSWERS OTHERWISE"; fi
+	else
+		eq="no peer"
+	fi
+	out=$(list "list $n (c1)" 1 /api/v1/health/instances)
+	printf '%s  [%s listed, %s bytes; %s]\n' "$out" "$got" "$bytes" "$eq"
+	list "list $n (c4)" 4 /api/v1/health/instances
+	out=$(list "list $n (c$BENCH_LIST_CONNS)" "$BENCH_LIST_CONNS" /api/v1/health/instances)
 	printf '%s\n' "$out"
+	lists="$lists$out"$'\n'
+	if [ "$BENCH_PEER" = 1 ]; then
+		out=$(list "peer $n (c$BENCH_LIST_CONNS)" "$BENCH_LIST_CONNS" /peer/api/v1/health/instances)
+		printf '%s\n' "$out"
+		lists="$lists$out"$'\n'
+	fi
 done
+printf '%s' "$lists" | awk '
+	{ rps[$1 " " $2] = $4; p50[$1 " " $2] = $7; p99[$1 " " $2] = $10 }
+	END {
+		for (n = 100; n <= 10000; n *= 10) {
+			h = "list " n; p = "peer " n
+			if (p50[h] > 0)
+				printf "%-34s %.2f\n", h " p99 / p50", p99[h] / p50[h]
+			if (rps[h] > 0 && rps[p] > 0)
+				printf "%-34s %.2f\n", h " / " p " (req/s)", rps[h] / rps[p]
+		}
+	}'
+bench_memory "after the 10,000-instance phase"
 
 # ---------------------------------------------------------------- round trips
 echo

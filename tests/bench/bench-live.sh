@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# bench-live.sh: /api/v1/health/live vs a bare libfcgi responder vs nginx's own return 200, one nginx, one run.
+# bench-live.sh: /api/v1/health/live vs a bare libfcgi responder vs nginx's own return 200 vs a Fastify peer, one nginx, one run.
 #
 # Uses what build/ (or $top_builddir) already holds: cgi/headcount-health,
-# tests/bench/bare, tests/freeport.  Not a pass/fail test: it prints
-# requests/s, p50 and p99 for each target and the ratios between them.
+# tests/bench/bare, tests/freeport; the peer (tests/bench/peer, Fastify,
+# 2 node cluster processes behind the same nginx as a reverse proxy with
+# upstream keepalive) is npm-installed into its folder on first use.  Not a
+# pass/fail test: it prints requests/s, p50 and p99 for each target and the
+# ratios between them, then the PSS of headcount and of the peer.
 #
 #   BENCH_SECONDS   wrk duration per target (10)
 #   BENCH_WORKERS   FastCGI workers for health and bare alike (4)
 #   BENCH_KEEPALIVE upstream keepalive for the keep-conn targets (1)
 #   BENCH_CONNS     wrk connections (64)
+#   BENCH_PEER_WORKERS, BENCH_PEER_KEEPALIVE: the peer's processes (2) and
+#                   its upstream keepalive (32), tests/bench/peer.sh
 . "$(dirname "$0")/../integration/setup.sh"
+. "$(dirname "$0")/peer.sh"
 
 hc_need wrk nginx curl redis-server
 BENCH_SECONDS=${BENCH_SECONDS:-10}
@@ -62,11 +68,12 @@ hc__track bare $!
 hc_wait_until 10 test -S "$HC_TMP/bare.sock" || { echo "bench: bare did not start" >&2; exit 1; }
 
 have_health=0
+hc_start_redis
 if [ -x "$top_builddir/cgi/headcount-health" ]; then
-	hc_start_redis
 	HEADCOUNT_ACCESS_LOG=off hc_start_program health --workers "$BENCH_WORKERS"
 	have_health=1
 fi
+bench_peer_start
 hc_start_nginx
 if [ "$BENCH_KEEPALIVE" != 1 ]; then
 	sed -i "s/keepalive 1;/keepalive $BENCH_KEEPALIVE;/" "$HC_TMP/headcount-upstreams.conf"
@@ -88,6 +95,7 @@ bench() {
 }
 
 echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive $BENCH_KEEPALIVE"
+[ "$BENCH_PEER" = 1 ] && echo "# peer: Fastify $(node -p 'require(process.argv[1] + "/node_modules/fastify/package.json").version' "$BENCH_PEER_DIR"), node $(node -p process.versions.node), $BENCH_PEER_WORKERS processes, nginx proxy keepalive $BENCH_PEER_KEEPALIVE"
 results=$(
 	nokeep=http://127.0.0.1:$NOKEEP_PORT
 	bench nginx-200 "$HC_URL/nginx-200"
@@ -96,6 +104,9 @@ results=$(
 	if [ "$have_health" = 1 ]; then
 		bench health-keepconn "$HC_URL/api/v1/health/live"
 		bench health-nokeep "$nokeep/api/v1/health/live"
+	fi
+	if [ "$BENCH_PEER" = 1 ]; then
+		bench peer-fastify "$HC_URL/peer/api/v1/health/live"
 	fi
 )
 printf '%s\n' "$results"
@@ -112,6 +123,10 @@ printf '%s\n' "$results" | awk '
 		ratio("bare-nokeep", "nginx-200")
 		ratio("bare-keepconn", "bare-nokeep")
 		ratio("health-keepconn", "health-nokeep")
+		ratio("health-keepconn", "peer-fastify")
+		ratio("health-nokeep", "peer-fastify")
+		ratio("peer-fastify", "nginx-200")
+		ratio("health-keepconn", "nginx-200")
 	}'
 
 # Memory of the health workers after the load (the goal: under 4 MiB each).
@@ -121,3 +136,4 @@ if [ "$have_health" = 1 ]; then
 		awk -v pid="$w" '/^VmRSS/ { printf "health worker %s RSS %.2f MiB\n", pid, $2 / 1024 }' "/proc/$w/status"
 	done
 fi
+bench_memory "after the load"

@@ -24,7 +24,10 @@ hc_is "$HC_STATUS" 200 "live: 200"
 hc_like "$HC_CTYPE" '^application/json' "live: application/json"
 hc_is "$HC_BODY" '{"status":"alive"}' "live: body"
 hc_req GET '/api/v1/health/live?x=1'
-hc_is "$HC_STATUS" 200 "live with a query string: 200"
+problem 400 "live with a query key it does not take"
+hc_like "$(hc_json .detail)" '"x" is not accepted' "the query reaches the program: the 400 names the key"
+hc_req GET '/api/v1/health/live?'
+hc_is "$HC_STATUS" 200 "live with an empty query string: 200"
 hc_req GET /api/v1/health/ready
 hc_is "$(hc_json .status)" ready "ready: ready"
 

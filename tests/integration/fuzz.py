@@ -96,6 +96,11 @@ JUNK_METHODS = ["FOO", "PROPFIND", "MKCOL", "BREW", "M-SEARCH", "GET_", "POSTX",
 NGINX_METHODS = ["get", "Post", "G3T", "DE1ETE", "TRACE"]
 
 
+def query_has_pairs(qs):
+    """Whether a query string holds a key (the programs' routes here declare none)."""
+    return any(part for part in qs.lstrip("?").split("&"))
+
+
 def path_is_prefix(path):
     """Whether nginx has a location for path + "/" (it answers 301 to path)."""
     return path in ("/api/v1/instances", "/api/v1/monitoring", "/api/v1/health")
@@ -698,14 +703,15 @@ class Fuzz:
             return
         self.cur_path = path
         want = self.expected(kind, method, meth_ok, roles, auth, role, sub, id_, q_ok,
-                             body, verdict)
+                             body, verdict, query_has_pairs(qs))
         if want is None:
             return
         self.strict += 1
         if status not in want:
             self.bad("status", desc, "status %d, the contract says %s" % (status, sorted(want)))
 
-    def expected(self, kind, method, meth_ok, roles, auth, role, sub, id_, q_ok, body, verdict):
+    def expected(self, kind, method, meth_ok, roles, auth, role, sub, id_, q_ok, body, verdict,
+                 q_keys):
         if verdict == "nginx413":
             return {413}
         if kind == "unknown":
@@ -725,7 +731,7 @@ class Fuzz:
         elif kind == "metrics" and auth is not None and role is None:
             # from an allowlisted address: a bad token may be ignored or refused
             want = {200, 401}
-            if q_ok is False:
+            if q_ok is False or q_keys:
                 want.add(400)
             if body is not None and len(body) > BODY_MAX:
                 want.add(413)
@@ -733,11 +739,15 @@ class Fuzz:
         blen = len(body) if body is not None else 0
         if kind == "delete" and role == INSTANCE and sub != id_:
             # the handler's own check: the pipeline's query and size checks come first
-            return {403} if q_ok is not False and blen <= BODY_MAX else {400, 403, 413}
+            return {403} if q_ok is not False and not q_keys and blen <= BODY_MAX \
+                else {400, 403, 413}
         if q_ok is False:
             return {400}
         if blen > BODY_MAX:
             return {413}
+        if q_keys:
+            # no route here declares a query parameter: any key is a 400 (declared input)
+            return {400}
         if kind == "heartbeat":
             if verdict == "valid":
                 return {200}

@@ -63,6 +63,26 @@ hb "$OWNER" '["web-1"]'
 problem 400 "body not an object"
 hb "$OWNER" '{"instance_id":"web-1"} x'
 problem 400 "trailing bytes"
+# The JSON null (with and without a newline after it) is a value, not an object: its
+# 400 says so, and no stack bytes reach the client.
+for body in 'null' 'null
+' ' null ' '5' 'true' '"x"'; do
+	hb "$OWNER" "$body"
+	problem 400 "body $(printf '%s' "$body" | tr '\n' ' ')"
+	hc_is "$(hc_json .detail)" "$(case $body in *null*) echo 'request body is JSON null; a JSON object is expected';;
+		*) echo 'the body must be a JSON object';; esac)" "body $(printf '%s' "$body" | tr '\n' ' '): the detail says why"
+done
+hb "$OWNER" '{"instance_id":'
+hc_like "$(hc_json .detail)" '^malformed JSON: [a-z]' "malformed JSON: the detail starts with the reason"
+hc_is "$(hc_json .detail | grep -c 'malformed JSON: malformed JSON')" 0 "malformed JSON: not said twice"
+# NaN and Infinity are not JSON: json-c takes them, the API must not (one bad
+# heartbeat would make every later list unreadable for a strict parser).
+for num in NaN Infinity -Infinity 1e999 -1e999; do
+	hb "$OWNER" "{\"instance_id\":\"web-nan\",\"meta\":{\"x\":$num}}"
+	problem 400 "meta with $num"
+	hb "$OWNER" "{\"instance_id\":\"web-nan\",\"x\":[$num]}"
+	problem 400 "$num in an ignored field"
+done
 hb "$OWNER" '{"hostname":"h"}'
 problem 400 "instance_id missing"
 hc_like "$(hc_json .detail)" instance_id "detail names instance_id"
@@ -92,7 +112,7 @@ big=$(head -c 70000 /dev/zero | tr '\0' 'x')
 hb "$OWNER" "{\"instance_id\":\"web-9\",\"hostname\":\"$big\"}"
 problem 413 "body over 64 KiB"
 hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
-hc_is "$(hc_json '[.registered_instances[].instance_id] | index("web-9")')" null \
+hc_is "$(hc_json '[.registered_instances[].instance_id] | map(select(. == "web-9" or . == "web-nan")) | length')" 0 \
 	"no rejected heartbeat registered anything"
 
 # ------------------------------------------------------------ heartbeats
@@ -180,8 +200,21 @@ hc_req DELETE /api/v1/instances/web-2 -H "Authorization: Bearer $OWNER"
 hc_is "$HC_STATUS" 204 "owner deletes any id: 204"
 hc_req DELETE /api/v1/instances/nope -H "Authorization: Bearer $OWNER"
 problem 404 "unknown id"
+# An id that breaks the rule is a 400 (API.md), checked before the handler: 129 characters too.
 hc_req DELETE "/api/v1/instances/bad%20id" -H "Authorization: Bearer $OWNER"
-problem 404 "invalid id: unknown"
+problem 400 "invalid id"
+hc_like "$(hc_json .detail)" '\{id\} must match \[A-Za-z0-9\]' "invalid id: detail names {id} and the rule"
+hc_req DELETE "/api/v1/instances/a$(printf '%0128d' 0)" -H "Authorization: Bearer $OWNER"
+problem 400 "id of 129 characters"
+hc_req DELETE "/api/v1/instances/a$(printf '%0127d' 0)x" -H "Authorization: Bearer $OWNER"
+problem 400 "id of 129 characters ending in a letter"
+hc_req DELETE "/api/v1/instances/b$(printf '%0127d' 0)" -H "Authorization: Bearer $OWNER"
+problem 404 "unknown id of 128 characters"
+hc_req DELETE "/api/v1/instances/bad%20id" -H "Authorization: Bearer $INST"
+problem 400 "invalid id with an instance token: 400 before the handler's 403"
+hc_req DELETE "/api/v1/instances/Web-3?force=1" -H "Authorization: Bearer $OWNER"
+problem 400 "DELETE with a query key it does not take"
+hc_like "$(hc_json .detail)" '"force" is not accepted' "the 400 names the key"
 hc_ok "removed event published" hc_wait_until 5 event_seen removed web-1
 hc_ok "removed event for web-2" hc_wait_until 5 event_seen removed web-2
 hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"

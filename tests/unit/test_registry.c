@@ -21,44 +21,6 @@
 
 extern char **environ;
 
-static const struct idcase {
-	const char	*id;
-	int		 ok;
-} idcases[] = {
-	{ "a", 1 },
-	{ "backend-abc123", 1 },
-	{ "A0._:-z", 1 },
-	{ "9", 1 },
-	{ "x123456789012345678901234567890123456789012345678901234567890123"
-	  "4567890123456789012345678901234567890123456789012345678901234567", 1 },	/* 128 */
-	{ "x123456789012345678901234567890123456789012345678901234567890123"
-	  "45678901234567890123456789012345678901234567890123456789012345678", 0 },	/* 129 */
-	{ "", 0 },
-	{ "-a", 0 },
-	{ ".a", 0 },
-	{ "_a", 0 },
-	{ "a b", 0 },
-	{ "a/b", 0 },
-	{ "a%2f", 0 },
-	{ "é", 0 },
-	{ "a\n", 0 },
-};
-
-static const struct metacase {
-	const char	*json;		/* NULL: absent */
-	int		 ok;
-} metacases[] = {
-	{ NULL, 1 },
-	{ "{}", 1 },
-	{ "{\"a\":\"x\",\"b\":1,\"c\":1.5,\"d\":true,\"e\":false}", 1 },
-	{ "[]", 0 },
-	{ "\"x\"", 0 },
-	{ "1", 0 },
-	{ "{\"a\":null}", 0 },
-	{ "{\"a\":{}}", 0 },
-	{ "{\"a\":[1]}", 0 },
-};
-
 static const struct stcase {
 	long		 desired, active;
 	enum hc_replicas want;
@@ -173,30 +135,7 @@ static void
 test_pure(void)
 {
 	size_t	 i;
-	char	 why[128];
-	json_object *m;
 
-	for (i = 0; i < sizeof(idcases) / sizeof(idcases[0]); i++)
-		tap_is_int(hc_registry_id_valid(idcases[i].id), idcases[i].ok,
-		    "id_valid case %zu", i);
-	tap_is_int(hc_registry_id_valid(NULL), 0, "id_valid(NULL)");
-	for (i = 0; i < sizeof(metacases) / sizeof(metacases[0]); i++) {
-		m = metacases[i].json ? json_tokener_parse(metacases[i].json) : NULL;
-		why[0] = '\0';
-		tap_is_int(hc_registry_meta_valid(m, why, sizeof(why)), metacases[i].ok,
-		    "meta_valid(%s) %s", metacases[i].json ? metacases[i].json : "absent", why);
-		json_object_put(m);
-	}
-	m = json_object_new_object();
-	for (i = 0; i < 33; i++) {
-		char k[8];
-
-		snprintf(k, sizeof(k), "k%zu", i);
-		json_object_object_add(m, k, json_object_new_int((int)i));
-		tap_is_int(hc_registry_meta_valid(m, why, sizeof(why)), i < 32,
-		    "meta with %zu keys", i + 1);
-	}
-	json_object_put(m);
 	for (i = 0; i < sizeof(stcases) / sizeof(stcases[0]); i++)
 		tap_is_int(hc_replicas_of(stcases[i].desired, stcases[i].active),
 		    stcases[i].want, "replicas_of(%ld, %ld)", stcases[i].desired,
@@ -224,10 +163,6 @@ test_heartbeat_list(struct hc_registry *reg, struct hc_redis *r)
 	tap_is_int(hc_registry_heartbeat(reg, "web-1", NULL, NULL, &reg2, NULL),
 	    HC_OK, "heartbeat renew");
 	tap_is_int(reg2, 0, "not registered on renewal");
-	tap_is_int(hc_registry_heartbeat(reg, "bad id", NULL, NULL, &reg2, NULL),
-	    HC_ERR_INVALID, "heartbeat with a bad id");
-	tap_is_int(hc_registry_heartbeat(reg, "x", "", NULL, &reg2, NULL),
-	    HC_ERR_INVALID, "heartbeat with an empty hostname");
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		tap_is_int(hc_registry_heartbeat(reg, ids[i], NULL, i == 3 ? meta : NULL,
 		    NULL, NULL), HC_OK, "heartbeat %s", ids[i]);

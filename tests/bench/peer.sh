@@ -1,0 +1,137 @@
+# peer.sh: the Fastify peer (tests/bench/peer/) behind the benchmark's nginx, and PSS sums.
+#
+# Sourced by the bench scripts after tests/integration/setup.sh:
+#
+#   bench_peer_start     before hc_start_nginx: npm installs tests/bench/peer
+#                        (into that folder), starts server.js (node cluster,
+#                        BENCH_PEER_WORKERS processes, 2) on $HC_TMP/peer.sock
+#                        and drops the nginx snippets that proxy /peer/ to it
+#                        (upstream keepalive BENCH_PEER_KEEPALIVE, 32).
+#                        BENCH_PEER=1 when it runs; 0 (and a note why) when
+#                        node >= 20 / npm are missing or npm install failed.
+#                        Requires REDIS_URL (hc_start_redis first).
+#   bench_tree PID...    the PIDs and all their descendants
+#   bench_pss_kib PID... the summed Pss (KiB) of /proc/PID/smaps_rollup
+#   bench_memory LABEL   one line each for headcount's programs (every
+#                        process hc_start_program started, with its workers),
+#                        the peer's node processes and the nginx both sit
+#                        behind, then the totals side by side.
+
+BENCH_PEER=0
+BENCH_PEER_WORKERS=${BENCH_PEER_WORKERS:-2}
+BENCH_PEER_KEEPALIVE=${BENCH_PEER_KEEPALIVE:-32}
+BENCH_PEER_DIR=$top_srcdir/tests/bench/peer
+
+bench__peer_npm() {
+	local dir=$BENCH_PEER_DIR
+	# install once per lock file change; npm ci when the lock is there
+	if [ -d "$dir/node_modules" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] &&
+	    [ "$dir/node_modules/.package-lock.json" -nt "$dir/package.json" ]; then
+		return 0
+	fi
+	if [ -f "$dir/package-lock.json" ]; then
+		npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >"$HC_TMP/npm.log" 2>&1
+	else
+		npm install --prefix "$dir" --no-audit --no-fund --loglevel=error >"$HC_TMP/npm.log" 2>&1
+	fi
+}
+
+bench_peer_start() {
+	local major pid
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		echo "bench: no node/npm: the Fastify peer is skipped" >&2
+		return 0
+	fi
+	major=$(node -p 'process.versions.node.split(".")[0]')
+	if [ "$major" -lt 20 ]; then
+		echo "bench: node $major < 20 (Fastify 5 needs 20): the peer is skipped" >&2
+		return 0
+	fi
+	if ! bench__peer_npm; then
+		echo "bench: npm install in tests/bench/peer failed, the peer is skipped:" >&2
+		tail -n 5 "$HC_TMP/npm.log" >&2
+		return 0
+	fi
+	cat >"$HC_TMP/local-http-peer.conf" <<-CONF
+	upstream bench_peer {
+		server unix:$HC_TMP/peer.sock;
+		keepalive $BENCH_PEER_KEEPALIVE;
+	}
+	CONF
+	cat >"$HC_TMP/local-server-peer.conf" <<-'CONF'
+	location /peer/ {
+		proxy_pass http://bench_peer/;
+		proxy_http_version 1.1;
+		proxy_set_header Connection "";
+		proxy_set_header Host $host;
+		# the same in-memory buffers as the FastCGI instance list
+		proxy_buffers 64 64k;
+		proxy_busy_buffers_size 128k;
+	}
+	CONF
+	rm -f "$HC_TMP/peer.sock"
+	PEER_SOCKET=$HC_TMP/peer.sock PEER_WORKERS=$BENCH_PEER_WORKERS NODE_ENV=production \
+		node "$BENCH_PEER_DIR/server.js" </dev/null >>"$HC_TMP/peer.log" 2>&1 &
+	pid=$!
+	hc__track peer "$pid"
+	if ! hc_wait_until 20 hc__socket_up "$HC_TMP/peer.sock" "$pid" || ! kill -0 "$pid" 2>/dev/null; then
+		echo "bench: the peer did not start (peer.log):" >&2
+		tail -n 5 "$HC_TMP/peer.log" >&2
+		rm -f "$HC_TMP/local-http-peer.conf" "$HC_TMP/local-server-peer.conf"
+		hc_stop peer
+		return 0
+	fi
+	# every cluster worker listening (the socket appears with the first)
+	hc_wait_until 20 bench__peer_ready "$pid" || true
+	BENCH_PEER=1
+}
+bench__peer_ready() {	# PID: all workers forked and the socket answers
+	[ "$(pgrep -c -P "$1")" -ge "$BENCH_PEER_WORKERS" ] &&
+	    curl -fs --max-time 1 --unix-socket "$HC_TMP/peer.sock" -o /dev/null http://peer/api/v1/health/live
+}
+
+bench_tree() {
+	local p
+	for p in "$@"; do
+		printf '%s\n' "$p"
+		# shellcheck disable=SC2046
+		bench_tree $(pgrep -P "$p" 2>/dev/null || true)
+	done
+}
+
+bench_pss_kib() {
+	local p sum=0 kib
+	for p in "$@"; do
+		kib=$(awk '/^Pss:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null || true)
+		sum=$((sum + ${kib:-0}))
+	done
+	printf '%s\n' "$sum"
+}
+
+bench_memory() {
+	local label=$1 e name hc="" ng peer="" hck ngk pk nhc npeer nng
+	for e in $HC_PIDS; do
+		name=${e%%:*}
+		case $name in
+		redis|nginx|peer|bare|monitor) ;;
+		*) [ -x "$top_builddir/cgi/headcount-$name" ] && hc="$hc ${e#*:}" ;;
+		esac
+	done
+	# shellcheck disable=SC2086
+	hc=$(bench_tree $hc)
+	ng=$(bench_tree "$(hc_pid nginx)")
+	[ "$BENCH_PEER" = 1 ] && peer=$(bench_tree "$(hc_pid peer)")
+	# shellcheck disable=SC2086
+	hck=$(bench_pss_kib $hc); ngk=$(bench_pss_kib $ng); pk=$(bench_pss_kib $peer)
+	# shellcheck disable=SC2086
+	nhc=$(set -- $hc; echo $#); nng=$(set -- $ng; echo $#); npeer=$(set -- $peer; echo $#)
+	awk -v l="$label" -v hck="$hck" -v ngk="$ngk" -v pk="$pk" -v nhc="$nhc" -v nng="$nng" \
+	    -v npeer="$npeer" -v peer="$BENCH_PEER" 'BEGIN {
+		printf "# PSS %s: headcount %.1f MiB (%d processes) + nginx %.1f MiB (%d) = %.1f MiB", \
+		    l, hck / 1024, nhc, ngk / 1024, nng, (hck + ngk) / 1024
+		if (peer == 1)
+			printf "; peer %.1f MiB (%d node processes) + nginx = %.1f MiB; peer/headcount %.2f", \
+			    pk / 1024, npeer, (pk + ngk) / 1024, (pk + ngk) / (hck + ngk)
+		printf "\n"
+	}'
+}
