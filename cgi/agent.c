@@ -1,8 +1,7 @@
-/* headcount-agent: the node daemon that heartbeats this node, watches staleness, prunes and keeps the replica status. */
+/* headcount-agent: the node daemon that heartbeats this node, watches staleness, prunes, keeps the replica status, samples history and sends webhooks. */
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +12,11 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "hc_cli.h"
+#include "agent.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_priv.h"
 #include "hc_provider.h"
 #include "hc_redis.h"
 #include "hc_registry.h"
@@ -26,24 +28,10 @@
 #define AGENT_CHECK_TIMEOUT_MS	2000L
 #define AGENT_LOG_IDS		20	/* ids named per pass in the log */
 
-struct agent {
-	struct hc_settings	 s;
-	struct hc_redis		*redis;
-	struct hc_registry	*reg;
-	struct hc_provider	*prov;
-	const char		*check_url;	/* NULL: heartbeat unconditionally */
-	long			 check_timeout_ms;
-	CURL			*curl;
-	char			 hostname[256];
-	int			 redis_ok;	/* for logging transitions once */
-	int			 check_ok;
-	int			 registered;	/* our last heartbeat went through */
-};
 
 /*
  * One periodic job.  run returns the delay in ms until its next run.
- * The history sampler (one SQLite row per interval) is meant to become
- * one more entry of agent_tasks: the loop needs nothing else.
+ * history (agent_history.c) and webhooks (agent_webhook.c) are two more.
  */
 struct agent_task {
 	const char	*name;
@@ -57,6 +45,8 @@ static double	agent_maintain(struct agent *a);
 static struct agent_task agent_tasks[] = {
 	{ "heartbeat", agent_heartbeat, 0 },
 	{ "maintain", agent_maintain, 0 },
+	{ "history", agent_history, 0 },
+	{ "webhooks", agent_webhooks, 0 },
 	{ NULL, NULL, 0 }
 };
 
@@ -232,16 +222,21 @@ static void
 agent_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: headcount-agent [--config FILE] [--check URL] [--check-timeout MS]\n"
-	    "       [--once] [--prune] [--print-settings] [--help] [--version]\n"
+	    "usage: headcount-agent [--config FILE] [--user USER[:GROUP]] [--check URL]\n"
+	    "       [--check-timeout MS] [--once] [--prune] [--print-settings] [--help]\n"
+	    "       [--version]\n"
 	    "Heartbeats this node as HEADCOUNT_INSTANCE_ID every HEADCOUNT_HEARTBEAT_INTERVAL\n"
-	    "seconds, announces stale instances, prunes, and keeps the replica status.\n"
+	    "seconds, announces stale instances, prunes, keeps the replica status,\n"
+	    "samples the history into HEADCOUNT_DATA_DIR/history.db every\n"
+	    "HEADCOUNT_HISTORY_INTERVAL seconds and sends the webhooks.\n"
 	    "--check URL: a sidecar that heartbeats only while URL answers 2xx.\n"
 	    "--once: one heartbeat and one maintenance pass, then exit (no deregistration).\n"
 	    "--prune: prune every stale instance now, as an owner's refresh does (also\n"
 	    "         during self-preservation), print their ids and exit.\n"
 	    "SIGTERM/SIGINT: deregister and exit 0.  SIGHUP: reopen the log file.\n"
-	    "Settings: %s, then the environment.\n", hc_settings_default_path());
+	    "Started as root it needs --user: it opens the metrics segment, then runs\n"
+	    "as that user.  Settings: %s (or HEADCOUNT_CONFIG, or\n"
+	    "--config), then the environment.\n", hc_settings_default_path());
 }
 
 static int
@@ -264,6 +259,10 @@ agent_setup(struct agent *a, int metrics)
 		hc_log(HC_LOG_ERROR, "provider: %s", err);
 		return -1;
 	}
+	if (agent_webhooks_start(a) == -1) {
+		hc_log(HC_LOG_ERROR, "out of memory");
+		return -1;
+	}
 	if (metrics && a->s.metrics_enabled) {
 		hc_metrics_config(1, a->s.slow_ms);
 		if (hc_metrics_open(a->s.metrics_shm, "agent", err, sizeof(err)) == -1)
@@ -277,6 +276,8 @@ agent_teardown(struct agent *a)
 {
 	if (a->curl != NULL)
 		curl_easy_cleanup(a->curl);
+	agent_history_stop(a);
+	agent_webhooks_stop(a);
 	hc_provider_free(a->prov);
 	hc_registry_free(a->reg);
 	hc_redis_free(a->redis);
@@ -330,90 +331,88 @@ agent_loop(struct agent *a, const sigset_t *sigs, int once)
 	}
 }
 
+enum { OPT_CHECK = 256, OPT_CHECK_TIMEOUT, OPT_ONCE, OPT_PRUNE };
+
+struct agent_args {
+	struct agent	*a;
+	int		 once, prune;
+};
+
+static int
+agent_opt(int key, const char *arg, void *ud)
+{
+	struct agent_args *g = ud;
+	char	*end;
+
+	switch (key) {
+	case OPT_CHECK:
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+			fprintf(stderr, "headcount-agent: --check: not an http(s) URL: \"%s\"\n",
+			    arg);
+			return -1;
+		}
+		g->a->check_url = arg;
+		return 0;
+	case OPT_CHECK_TIMEOUT:
+		errno = 0;
+		g->a->check_timeout_ms = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || errno != 0 ||
+		    g->a->check_timeout_ms < 10 || g->a->check_timeout_ms > 60000) {
+			fprintf(stderr, "headcount-agent: --check-timeout: not a number "
+			    "in [10, 60000]: \"%s\"\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_ONCE:
+		g->once = 1;
+		return 0;
+	case OPT_PRUNE:
+		g->prune = 1;
+		return 0;
+	}
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", required_argument, NULL, 'k' },
-		{ "check-timeout", required_argument, NULL, 't' },
-		{ "once", no_argument, NULL, '1' },
-		{ "prune", no_argument, NULL, 'p' },
-		{ "print-settings", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct hc_cli_opt opts[] = {
+		{ "check", 1, OPT_CHECK },
+		{ "check-timeout", 1, OPT_CHECK_TIMEOUT },
+		{ "once", 0, OPT_ONCE },
+		{ "prune", 0, OPT_PRUNE },
+		{ NULL, 0, 0 }
 	};
 	struct agent	 a;
-	const char	*config = NULL;
-	char		 err[512], *end;
+	struct agent_args g;
+	struct hc_cli	 cli;
+	struct hc_priv	 priv;
+	char		 err[512];
 	sigset_t	 sigs;
-	int		 ch, once = 0, prune = 0, print = 0, rc = 1;
+	int		 rc = 1;
 	enum hc_err	 drc;
 
 	memset(&a, 0, sizeof(a));
+	memset(&g, 0, sizeof(g));
 	a.check_timeout_ms = AGENT_CHECK_TIMEOUT_MS;
 	a.redis_ok = 1;
 	a.check_ok = 1;
-	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'k':
-			if (strncmp(optarg, "http://", 7) != 0 &&
-			    strncmp(optarg, "https://", 8) != 0) {
-				fprintf(stderr, "headcount-agent: --check: not an http(s) URL: \"%s\"\n",
-				    optarg);
-				return 2;
-			}
-			a.check_url = optarg;
-			break;
-		case 't':
-			errno = 0;
-			a.check_timeout_ms = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    a.check_timeout_ms < 10 || a.check_timeout_ms > 60000) {
-				fprintf(stderr, "headcount-agent: --check-timeout: not a number "
-				    "in [10, 60000]: \"%s\"\n", optarg);
-				return 2;
-			}
-			break;
-		case '1':
-			once = 1;
-			break;
-		case 'p':
-			prune = 1;
-			break;
-		case 'P':
-			print = 1;
-			break;
-		case 'h':
-			agent_usage(stdout);
-			return 0;
-		case 'V':
-			printf("headcount-agent %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			agent_usage(stderr);
-			return 2;
-		}
-	if (optind != argc) {
-		agent_usage(stderr);
-		return 2;
-	}
-	if (config == NULL && (config = getenv("HEADCOUNT_CONFIG")) != NULL &&
-	    *config == '\0')
-		config = NULL;
-	if (hc_settings_load(&a.s, config ? config : hc_settings_default_path(),
-	    config != NULL, err, sizeof(err)) == -1) {
-		fprintf(stderr, "headcount-agent: %s\n", err);
-		return 2;
-	}
-	if (print) {
-		rc = hc_settings_print(&a.s, stdout) == 0 ? 0 : 1;
-		hc_settings_free(&a.s);
+	g.a = &a;
+	memset(&cli, 0, sizeof(cli));
+	cli.prog = "headcount-agent";
+	cli.flags = HC_CLI_USER | HC_CLI_PRINT;
+	cli.usage = agent_usage;
+	cli.opts = opts;
+	cli.fn = agent_opt;
+	cli.ud = &g;
+	if ((rc = hc_cli_parse(&cli, argc, argv)) != HC_CLI_GO ||
+	    (rc = hc_cli_settings(&cli, &a.s)) != HC_CLI_GO)
 		return rc;
+	rc = 1;
+	if (hc_priv_resolve(&priv, cli.user, err, sizeof(err)) == -1) {
+		fprintf(stderr, "headcount-agent: %s\n", err);
+		hc_settings_free(&a.s);
+		return 1;
 	}
 	if (hc_log_init("agent", a.s.log_file, a.s.log_level) == -1)
 		fprintf(stderr, "headcount-agent: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
@@ -434,17 +433,24 @@ main(int argc, char **argv)
 		hc_settings_free(&a.s);
 		return 1;
 	}
-	if (agent_setup(&a, !prune) == -1)
+	if (agent_setup(&a, !g.prune) == -1)
 		goto out;
-	if (prune) {
+	/* the metrics segment is open: give up root and the rest */
+	if (hc_priv_drop(&priv, err, sizeof(err)) == -1 ||
+	    hc_priv_seccomp(err, sizeof(err)) == -1) {
+		hc_log(HC_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	if (g.prune) {
 		rc = agent_prune(&a);
 		goto out;
 	}
-	hc_log(HC_LOG_INFO, "agent %s: instance %s, every %ld s%s%s", PACKAGE_VERSION,
+	hc_log(HC_LOG_INFO, "agent %s: instance %s, every %ld s%s%s%s%s", PACKAGE_VERSION,
 	    a.s.instance_id, a.s.heartbeat_interval, a.check_url ? ", checking " : "",
-	    a.check_url ? a.check_url : "");
-	rc = agent_loop(&a, &sigs, once);
-	if (!once) {
+	    a.check_url ? a.check_url : "", priv.drop ? ", as " : "", priv.drop ? priv.user : "");
+	agent_history_start(&a);
+	rc = agent_loop(&a, &sigs, g.once);
+	if (!g.once) {
 		drc = hc_registry_remove(a.reg, a.s.instance_id);
 		if (drc == HC_OK)
 			hc_log(HC_LOG_INFO, "deregistered %s", a.s.instance_id);

@@ -17,15 +17,18 @@
 #include "hc_metrics.h"
 #include "hc_param.h"
 #include "hc_redis.h"
+#include "hc_server.h"
 #include "hc_settings.h"
 
 #define FLAGS_WRITE_WAIT_MS	100	/* a write waits this long for its node to show it */
 
-/* Made in the master before the fork: the watcher and every worker share it. */
+/* A handle on the shared copy, made in the master before the fork: every process has it. */
 static struct hc_flagcache *flags_cache;
 
 struct flags_state {
 	struct hc_flagview	*view;
+	struct hc_flagwatch	*watch;		/* the helper's only */
+	struct hc_redis		*sub;		/* the helper's subscription */
 };
 
 /* ------------------------------------------------------------ reading the node's copy */
@@ -508,52 +511,61 @@ ofrep_configuration(struct hc_req *req, struct hc_ctx *ctx)
 
 /* ------------------------------------------------------------ the program */
 
-static int
-flags_master_init(struct hc_ctx *ctx)
+/*
+ * The helper process is the node's watcher; its first run, in the master
+ * before the fork, opens the shared copy and reads the hash once so that
+ * the workers start warm.
+ */
+static long
+flags_helper(struct hc_ctx *ctx)
 {
+	struct flags_state *st = ctx->state;
 	char	 err[256];
 
-	if (ctx->settings->flags_key[0] == '\0') {
-		hc_log(HC_LOG_ERROR, "HEADCOUNT_FLAGS_KEY: must not be empty");
-		return -1;
+	if (st == NULL) {	/* the master */
+		if (flags_cache == NULL && (flags_cache = hc_flagcache_open(ctx->shared,
+		    HC_FLAGCACHE_SEGMENT, err, sizeof(err))) == NULL) {
+			hc_log(HC_LOG_ERROR, "%s", err);
+			return 1000;
+		}
+		hc_flagcache_sync(flags_cache, ctx->redis, ctx->settings->flags_key);
+		return 0;
 	}
-	if ((flags_cache = hc_flagcache_new(0, err, sizeof(err))) == NULL) {
-		hc_log(HC_LOG_ERROR, "flags cache: %s", err);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-flags_master_fini(struct hc_ctx *ctx)
-{
-	(void)ctx;
-	hc_flagcache_free(flags_cache);
-	flags_cache = NULL;
-}
-
-static void
-flags_watch(struct hc_ctx *ctx)
-{
-	const struct hc_settings *s = ctx->settings;
-	struct hc_flagwatch w = { s->redis_url, s->redis_timeout_ms, s->flags_key,
-	    s->flags_poll_ms };
-
-	hc_flagcache_watch(flags_cache, &w);
+	return hc_flagwatch_step(st->watch, 250);
 }
 
 static int
 flags_init(struct hc_ctx *ctx)
 {
+	const struct hc_settings *s = ctx->settings;
 	struct flags_state *st;
+	char	 err[256];
 
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->view = hc_flagview_new(flags_cache)) == NULL) {
-		free(st);
+	if (flags_cache == NULL) {
+		hc_log(HC_LOG_ERROR, "flags: no shared copy (see the master's log)");
 		return -1;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->view = hc_flagview_new(flags_cache)) == NULL)
+		goto fail;
+	if (hc_server_worker_slot() < 0) {	/* the helper: the watcher, with a connection to subscribe on */
+		if ((st->sub = hc_redis_open(s, err, sizeof(err))) == NULL) {
+			hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
+			goto fail;
+		}
+		if ((st->watch = hc_flagwatch_new(flags_cache, st->sub, ctx->redis,
+		    s->flags_key, s->flags_poll_ms)) == NULL)
+			goto fail;
 	}
 	ctx->state = st;
 	return 0;
+fail:
+	if (st != NULL) {
+		hc_flagview_free(st->view);
+		hc_redis_free(st->sub);
+		free(st);
+	}
+	return -1;
 }
 
 static void
@@ -562,6 +574,8 @@ flags_fini(struct hc_ctx *ctx)
 	struct flags_state *st = ctx->state;
 
 	if (st != NULL) {
+		hc_flagwatch_free(st->watch);
+		hc_redis_free(st->sub);
 		hc_flagview_free(st->view);
 		free(st);
 	}
@@ -585,15 +599,11 @@ static const struct hc_route routes[] = {
 };
 
 static const struct hc_app app = {
-	"flags", routes, flags_init, flags_fini, 0
-};
-
-static const struct hc_app_companion watcher = {
-	flags_master_init, flags_watch, flags_master_fini
+	"flags", routes, flags_init, flags_fini, 0, flags_helper, HC_FLAGCACHE_SEGMENT
 };
 
 int
 main(int argc, char **argv)
 {
-	return hc_app_main_with(argc, argv, &app, &watcher);
+	return hc_app_main(argc, argv, &app);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "hc_time.h"
 
 #define HC_HISTORY_DB	"history.db"
+#define HC_DATA_MIN_FREE (16 * 1024)	/* bytes: below this the history cannot grow */
 #define HC_CPU_WINDOW_MS 100.0	/* shortest span a CPU percentage is measured over */
 
 struct health_state {
@@ -41,56 +43,151 @@ health_check(int ok, double ms, const char *error)
 	return o;
 }
 
-static int
-health_redis(struct hc_ctx *ctx, json_object *checks)
-{
-	double	 ms;
-	int	 ok = hc_redis_ping(ctx->redis, &ms) == 0;
+/*
+ * Redis and SQLite are checked by the program's helper process every
+ * HEALTH_CHECK_MS, never by the workers: a worker in a PING to a hung
+ * Redis would hold every connection it serves, /health/live among them.
+ * ready and detailed read the last result from memory shared with the
+ * helper (a sequence lock: odd while the helper writes).
+ */
+#define HEALTH_CHECK_MS	500L
 
-	json_object_object_add(checks, "redis",
-	    health_check(ok, ms, ok ? NULL : hc_redis_errstr(ctx->redis)));
-	return ok;
+struct health_result {
+	int	 ok;
+	double	 ms;
+	char	 error[4608];	/* as long as a path in an error can make it */
+};
+
+struct health_shared {
+	unsigned		 seq;
+	double			 checked_at;	/* hc_mono_ms() of the last check, 0: none yet */
+	struct health_result	 redis, sqlite;
+};
+
+/*
+ * The agent's own word on its history writes: it keeps
+ * <prefix>history:failing:<instance id> in Redis while they fail (the
+ * data directory full, read-only, ...).  Returns 1 with why filled.
+ */
+static int
+health_history_failing(struct hc_ctx *ctx, char *why, size_t len)
+{
+	redisReply	*rep;
+	int		 failing = 0;
+
+	if ((rep = hc_redis_cmd(ctx->redis, "GET %shistory:failing:%s",
+	    ctx->settings->key_prefix, ctx->settings->instance_id)) == NULL)
+		return 0;	/* Redis has its own check */
+	if (rep->type == REDIS_REPLY_STRING) {
+		snprintf(why, len, "the agent cannot write the history: %.400s", rep->str);
+		failing = 1;
+	}
+	freeReplyObject(rep);
+	return failing;
 }
 
 /*
- * The history directory must be a writable directory; when the history
- * file exists it must open and answer a query.  Nothing is created here:
+ * The history directory must be a writable directory with room left;
+ * when the history file exists it must open and answer a query, and the
+ * agent must not be reporting failed writes.  Nothing is created here:
  * the node's agent owns that file.
  */
-static int
-health_sqlite(struct hc_ctx *ctx, json_object *checks)
+static void
+health_sqlite(struct hc_ctx *ctx, struct health_result *res)
 {
 	const char	*dir = ctx->settings->data_dir;
-	char		 path[4096], err[4608] = "";
+	char		 path[4096], *err = res->error;
+	size_t		 errlen = sizeof(res->error);
 	double		 t0 = hc_mono_ms();
 	struct stat	 st;
+	struct statvfs	 vfs;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*stmt = NULL;
 	int		 ok = 0;
 
+	err[0] = '\0';
 	if (stat(dir, &st) == -1)
-		snprintf(err, sizeof(err), "stat(%s): %s", dir, strerror(errno));
+		snprintf(err, errlen, "stat(%s): %s", dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
-		snprintf(err, sizeof(err), "%s: not a directory", dir);
+		snprintf(err, errlen, "%s: not a directory", dir);
 	else if (access(dir, W_OK | X_OK) == -1)
-		snprintf(err, sizeof(err), "access(%s): %s", dir, strerror(errno));
+		snprintf(err, errlen, "access(%s): %s", dir, strerror(errno));
+	else if (statvfs(dir, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize <
+	    HC_DATA_MIN_FREE)
+		snprintf(err, errlen, "%s: no space left (%llu bytes free)", dir,
+		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+	else if (health_history_failing(ctx, err, errlen))
+		;
 	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HC_HISTORY_DB) >= sizeof(path))
-		snprintf(err, sizeof(err), "%s: path too long", dir);
+		snprintf(err, errlen, "%s: path too long", dir);
 	else if (access(path, F_OK) == -1)
 		ok = 1;
 	else if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		snprintf(err, sizeof(err), "sqlite3_open(%s): %s", path,
+		snprintf(err, errlen, "sqlite3_open(%s): %s", path,
 		    db ? sqlite3_errmsg(db) : "out of memory");
 	else if (sqlite3_busy_timeout(db, 200) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL) != SQLITE_OK ||
 	    sqlite3_step(stmt) != SQLITE_ROW)
-		snprintf(err, sizeof(err), "sqlite(%s): %s", path, sqlite3_errmsg(db));
+		snprintf(err, errlen, "sqlite(%s): %s", path, sqlite3_errmsg(db));
 	else
 		ok = 1;
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
-	json_object_object_add(checks, "sqlite", health_check(ok, hc_mono_ms() - t0, err));
-	return ok;
+	res->ok = ok;
+	res->ms = hc_mono_ms() - t0;
+}
+
+/* The helper's job (also run once in the master before the workers fork). */
+static long
+health_helper(struct hc_ctx *ctx)
+{
+	struct health_shared	*sh = ctx->shared;
+	struct health_result	 redis, sqlite;
+
+	memset(&redis, 0, sizeof(redis));
+	redis.ok = hc_redis_ping(ctx->redis, &redis.ms) == 0;
+	if (!redis.ok)
+		snprintf(redis.error, sizeof(redis.error), "%s", hc_redis_errstr(ctx->redis));
+	health_sqlite(ctx, &sqlite);
+	__atomic_add_fetch(&sh->seq, 1, __ATOMIC_SEQ_CST);
+	sh->redis = redis;
+	sh->sqlite = sqlite;
+	sh->checked_at = hc_mono_ms();
+	__atomic_add_fetch(&sh->seq, 1, __ATOMIC_SEQ_CST);
+	return HEALTH_CHECK_MS;
+}
+
+/* The last results; a helper that stopped finishing checks fails both. */
+static void
+health_results(struct hc_ctx *ctx, struct health_result *redis, struct health_result *sqlite)
+{
+	const struct health_shared *sh = ctx->shared;
+	double	 at = 0, age, limit;
+	unsigned s1, s2, tries = 0;
+
+	do {
+		s1 = __atomic_load_n(&sh->seq, __ATOMIC_SEQ_CST);
+		*redis = sh->redis;
+		*sqlite = sh->sqlite;
+		at = sh->checked_at;
+		s2 = __atomic_load_n(&sh->seq, __ATOMIC_SEQ_CST);
+	} while (((s1 & 1) != 0 || s1 != s2) && ++tries < 10000);
+	/* a check in hand may take the whole Redis timeout */
+	limit = 2.0 * HEALTH_CHECK_MS + (double)ctx->settings->redis_timeout_ms + 1000.0;
+	age = hc_mono_ms() - at;
+	if (at <= 0 || age > limit) {
+		redis->ok = sqlite->ok = 0;
+		snprintf(redis->error, sizeof(redis->error), at <= 0 ?
+		    "no check has finished yet" : "no check finished in the last %.0f ms", age);
+		snprintf(sqlite->error, sizeof(sqlite->error), "%s", redis->error);
+	}
+}
+
+static int
+health_add(json_object *checks, const char *name, const struct health_result *r)
+{
+	json_object_object_add(checks, name, health_check(r->ok, r->ms, r->error));
+	return r->ok;
 }
 
 static void
@@ -108,10 +205,12 @@ static void
 health_ready(struct hc_req *req, struct hc_ctx *ctx)
 {
 	json_object *o = json_object_new_object(), *checks = json_object_new_object();
+	struct health_result redis, sqlite;
 	int	 ok;
 
-	ok = health_redis(ctx, checks);
-	ok &= health_sqlite(ctx, checks);
+	health_results(ctx, &redis, &sqlite);
+	ok = health_add(checks, "redis", &redis);
+	ok &= health_add(checks, "sqlite", &sqlite);
 	json_object_object_add(o, "status", json_object_new_string(ok ? "ready" : "not_ready"));
 	json_object_object_add(o, "checks", checks);
 	hc_resp_json(req, ok ? 200 : 503, o);
@@ -201,10 +300,12 @@ static void
 health_detailed(struct hc_req *req, struct hc_ctx *ctx)
 {
 	json_object	*o = json_object_new_object(), *checks = json_object_new_object();
+	struct health_result redis, sqlite;
 	int		 redis_ok, sqlite_ok;
 
-	redis_ok = health_redis(ctx, checks);
-	sqlite_ok = health_sqlite(ctx, checks);
+	health_results(ctx, &redis, &sqlite);
+	redis_ok = health_add(checks, "redis", &redis);
+	sqlite_ok = health_add(checks, "sqlite", &sqlite);
 	json_object_object_add(o, "status", json_object_new_string(
 	    !redis_ok ? "unhealthy" : !sqlite_ok ? "degraded" : "healthy"));
 	json_object_object_add(o, "instance", health_instance(ctx));
@@ -243,7 +344,8 @@ static const struct hc_route health_routes[] = {
 };
 
 static const struct hc_app health_app = {
-	"health", health_routes, health_init, health_fini, 0
+	"health", health_routes, health_init, health_fini, 0,
+	health_helper, sizeof(struct health_shared)
 };
 
 int

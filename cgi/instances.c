@@ -129,7 +129,7 @@ static void
 instances_list(struct hc_req *req, struct hc_ctx *ctx)
 {
 	struct hc_registry_list l;
-	json_object	*o = NULL, *a = NULL;
+	json_object	*o = NULL;
 	long		 desired;
 
 	if (hc_registry_list(instances_state(ctx)->reg, &l) != HC_OK) {
@@ -138,19 +138,14 @@ instances_list(struct hc_req *req, struct hc_ctx *ctx)
 		return;
 	}
 	desired = instances_desired(ctx);
+	/* hc_json_add puts a value it could not add: nothing leaks */
 	if ((o = json_object_new_object()) == NULL ||
-	    json_object_object_add(o, "desired_replicas",
-	    desired < 0 ? NULL : json_object_new_int64(desired)) ||
-	    json_object_object_add(o, "active_instances",
-	    json_object_new_int64((int64_t)l.active)) ||
-	    json_object_object_add(o, "stale_instances",
-	    json_object_new_int64((int64_t)l.stale)) ||
-	    (a = hc_registry_list_json(&l)) == NULL)
+	    (desired < 0 ? json_object_object_add(o, "desired_replicas", NULL) != 0 :
+	    hc_json_add(o, "desired_replicas", json_object_new_int64(desired)) != HC_OK) ||
+	    hc_json_add(o, "active_instances", json_object_new_int64((int64_t)l.active)) ||
+	    hc_json_add(o, "stale_instances", json_object_new_int64((int64_t)l.stale)) ||
+	    hc_json_add(o, "registered_instances", hc_registry_list_json(&l)))
 		goto fail;
-	if (json_object_object_add(o, "registered_instances", a)) {
-		json_object_put(a);
-		goto fail;
-	}
 	if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
 		hc_resp_problem(req, 500, NULL, "could not write the answer");
 	goto out;
@@ -171,7 +166,7 @@ static const struct hc_route routes[] = {
 };
 
 static const struct hc_app app = {
-	"instances", routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
+	"instances", routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL, NULL, 0
 };
 
 int

@@ -286,7 +286,7 @@ static const struct hc_route metrics_routes[] = {
 };
 
 static const struct hc_app metrics_app = {
-	"metrics", metrics_routes, metrics_init, metrics_fini, 0
+	"metrics", metrics_routes, metrics_init, metrics_fini, 0, NULL, 0
 };
 
 int

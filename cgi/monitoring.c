@@ -1,23 +1,27 @@
-/* headcount-monitoring: the replicas summary and recommendations, refresh, and DigitalOcean deployments and metrics. */
+/* headcount-monitoring: the replicas summary and recommendations, refresh, DigitalOcean deployments and metrics, and the history report. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "hc_app.h"
 #include "hc_fleet.h"
+#include "hc_history.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_param.h"
 #include "hc_provider.h"
 #include "hc_redis.h"
 #include "hc_registry.h"
 #include "hc_replicas.h"
 #include "hc_settings.h"
+#include "hc_time.h"
 
 /* The ids of the stale instances of l, malloc'd (free with monitoring_ids_free). */
 struct monitoring_ids {
@@ -283,17 +287,128 @@ monitoring_metrics(struct hc_req *req, struct hc_ctx *ctx)
 	monitoring_do_answer(req, ctx, hc_provider_metrics);
 }
 
-/* None takes input (params NULL): any query key is a 400. */
+/* ------------------------------------------------------------------ history */
+
+/* The report's input, declared: the pipeline answers every 400 of API.md but "from after to" and the point limit. */
+enum history_param { HQ_FROM, HQ_TO, HQ_STEP, HQ_FORMAT, HQ_MAX };
+static const struct hc_param history_params[] = {
+	[HQ_FROM] = { .in = HC_IN_QUERY, .name = "from", .type = HC_PT_TIME },
+	[HQ_TO] = { .in = HC_IN_QUERY, .name = "to", .type = HC_PT_TIME },
+	[HQ_STEP] = { .in = HC_IN_QUERY, .name = "step", .type = HC_PT_INT,
+	    .min = 1, .max = HC_HISTORY_MAX_STEP, .def = "300" },
+	[HQ_FORMAT] = { .in = HC_IN_QUERY, .name = "format", .type = HC_PT_ENUM,
+	    .def = "json", .choices = "json|csv" },
+	{ 0 }
+};
+
+/* The declared values as a range (to: now, from: 24 h before to, when absent). */
+static int
+history_range(const struct hc_req *req, struct hc_history_range *r, char *why,
+    size_t whylen)
+{
+	long long	 now = (long long)time(NULL), to, from;
+
+	to = req->val[HQ_TO].set == HC_PVAL_GIVEN ? req->val[HQ_TO].t : now;
+	from = req->val[HQ_FROM].set == HC_PVAL_GIVEN ? req->val[HQ_FROM].t : to - 86400;
+	return hc_history_range_make(from, to, (long)req->val[HQ_STEP].i, now, r, why, whylen);
+}
+
+/*
+ * A read-only handle on the local history file for one request.  Held
+ * only while a report is read: between requests nothing of the data
+ * directory is open, so it can be remounted, backed up or replaced.
+ */
+static struct hc_history *
+history_open(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct hc_history *h;
+	char		 err[512];
+	enum hc_err	 e;
+
+	if ((h = hc_history_open(ctx->settings->data_dir, HC_HISTORY_RDONLY, &e, err,
+	    sizeof(err))) != NULL)
+		return h;
+	hc_log(HC_LOG_ERROR, "history: %s", err);
+	if (e == HC_ERR_NOTFOUND)
+		hc_resp_problem(req, 503, "Retry-After: 60\r\n", "this node has no "
+		    "history yet: %s/%s does not exist (headcount-agent writes it)",
+		    ctx->settings->data_dir, HC_HISTORY_FILE);
+	else
+		hc_resp_problem(req, 503, "Retry-After: 10\r\n",
+		    "the history file cannot be read");
+	return NULL;
+}
+
+/* A read failed: say so, unless the answer is already under way (then it is cut short). */
+static void
+history_failed(struct hc_req *req, struct hc_history *h)
+{
+	hc_log(HC_LOG_ERROR, "history: %s", hc_history_errstr(h));
+	if (!req->headers_sent)
+		hc_resp_problem(req, 503, "Retry-After: 10\r\n", "the history file cannot be read");
+}
+
+/* CSV rows go out as they are read: the headers with the first chunk. */
+static int
+history_csv_write(void *ud, const char *buf, size_t len)
+{
+	struct hc_req	*req = ud;
+
+	if (!req->headers_sent && hc_resp_start(req, 200, "text/csv; charset=utf-8",
+	    "Content-Disposition: attachment; filename=\"headcount-history.csv\"\r\n") == -1)
+		return -1;
+	return hc_resp_write(req, buf, len);
+}
+
+static void
+monitoring_history(struct hc_req *req, struct hc_ctx *ctx)
+{
+	struct hc_history_range	 r;
+	struct hc_history	*h;
+	json_object		*o;
+	char			 why[256];
+	enum hc_err		 e;
+	int			 csv = req->val[HQ_FORMAT].i == 1;
+
+	if (history_range(req, &r, why, sizeof(why)) == -1) {
+		hc_resp_problem(req, 400, NULL, "%s", why);
+		return;
+	}
+	if ((h = history_open(req, ctx)) == NULL)
+		return;
+	if (csv) {
+		e = hc_history_report_csv(h, &r, history_csv_write, req);
+		if (e == HC_ERR_SQLITE)
+			history_failed(req, h);
+		else if (e == HC_ERR_NOMEM && !req->headers_sent)
+			hc_resp_problem(req, 500, NULL, "out of memory");
+		hc_history_close(h);
+		return;
+	}
+	if ((o = hc_history_report_json(h, &r, &e)) == NULL) {
+		if (e == HC_ERR_SQLITE)
+			history_failed(req, h);
+		else
+			hc_resp_problem(req, 500, NULL, "out of memory");
+	} else if (hc_resp_json(req, 200, o) == -1 && !req->headers_sent)
+		hc_resp_problem(req, 500, NULL, "could not write the answer");
+	json_object_put(o);
+	hc_history_close(h);
+}
+
+/* The others take no input (params NULL): any query key is a 400. */
 static const struct hc_route monitoring_routes[] = {
 	{ "GET", "/api/v1/monitoring/replicas", HC_AUTH_USER, monitoring_replicas },
 	{ "POST", "/api/v1/monitoring/replicas/refresh", HC_AUTH_OWNER, monitoring_refresh },
 	{ "GET", "/api/v1/monitoring/deployments", HC_AUTH_OWNER, monitoring_deployments },
 	{ "GET", "/api/v1/monitoring/metrics", HC_AUTH_OWNER, monitoring_metrics },
+	{ "GET", "/api/v1/monitoring/history", HC_AUTH_USER, monitoring_history,
+	    history_params },
 	{ 0 }
 };
 
 static const struct hc_app monitoring_app = {
-	"monitoring", monitoring_routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL
+	"monitoring", monitoring_routes, hc_fleet_init, hc_fleet_fini, HC_APP_CURL, NULL, 0
 };
 
 int

@@ -2,12 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "hc_cli.h"
 #include "hc_jwt.h"
 #include "hc_settings.h"
 
@@ -29,7 +29,8 @@ usage(FILE *fp)
 	    "  --sub NAME     the subject, at most %d bytes (default: the role name;\n"
 	    "                 for an instance token, the instance id it may deregister)\n"
 	    "  --ttl SECONDS  lifetime, 1..%lld (default %lld)\n"
-	    "  --config FILE  settings file to read (then it must exist)\n"
+	    "  --config FILE  settings file to read (then it must exist; also\n"
+	    "                 HEADCOUNT_CONFIG)\n"
 	    "  --help         this text\n"
 	    "  --version      the version\n",
 	    prog, (int)strlen(prog), "", hc_settings_default_path(), SUB_MAX,
@@ -53,92 +54,91 @@ parse_ttl(const char *s, long long *out)
 	return 0;
 }
 
+enum { OPT_ROLE = 256, OPT_SUB, OPT_TTL };
+
+struct token_args {
+	const char	*role, *sub;
+	long long	 ttl;
+};
+
+static int
+token_opt(int key, const char *arg, void *ud)
+{
+	struct token_args *t = ud;
+
+	switch (key) {
+	case OPT_ROLE:
+		t->role = arg;
+		return 0;
+	case OPT_SUB:
+		t->sub = arg;
+		return 0;
+	case OPT_TTL:
+		if (parse_ttl(arg, &t->ttl) == -1) {
+			fprintf(stderr, "%s: --ttl: not an integer in [1, %lld]: \"%s\"\n",
+			    prog, TTL_MAX, arg);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "role", required_argument, NULL, 'r' },
-		{ "sub", required_argument, NULL, 's' },
-		{ "ttl", required_argument, NULL, 't' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct hc_cli_opt opts[] = {
+		{ "role", 1, OPT_ROLE },
+		{ "sub", 1, OPT_SUB },
+		{ "ttl", 1, OPT_TTL },
+		{ NULL, 0, 0 }
 	};
+	struct token_args t = { NULL, NULL, TTL_DEFAULT };
 	struct hc_settings s;
-	const char	*role = NULL, *sub = NULL, *config = NULL;
-	char		 err[512], *tok = NULL;
-	long long	 ttl = TTL_DEFAULT, now;
+	struct hc_cli	 cli;
+	const char	*sub;
+	char		*tok = NULL;
+	long long	 now;
 	unsigned	 bit;
-	int		 ch, rc = 1;
+	int		 rc = 1;
 
 	memset(&s, 0, sizeof(s));
-	while ((ch = getopt_long(argc, argv, "r:s:t:c:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			role = optarg;
-			break;
-		case 's':
-			sub = optarg;
-			break;
-		case 't':
-			if (parse_ttl(optarg, &ttl) == -1) {
-				fprintf(stderr, "%s: --ttl: not an integer in [1, %lld]: \"%s\"\n",
-				    prog, TTL_MAX, optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
-		case 'V':
-			printf("%s %s\n", prog, PACKAGE_VERSION);
-			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
-		default:
-			/* getopt has said what was wrong */
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog, argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (role == NULL) {
+	memset(&cli, 0, sizeof(cli));
+	cli.prog = prog;
+	cli.usage = usage;
+	cli.opts = opts;
+	cli.fn = token_opt;
+	cli.ud = &t;
+	if ((rc = hc_cli_parse(&cli, argc, argv)) != HC_CLI_GO)
+		return rc;
+	rc = 1;
+	if (t.role == NULL) {
 		fprintf(stderr, "%s: --role is required\n", prog);
 		usage(stderr);
 		return 2;
 	}
-	if (hc_role_parse(role, &bit) == -1) {
+	if (hc_role_parse(t.role, &bit) == -1) {
 		fprintf(stderr, "%s: --role: unknown role \"%s\" (user, admin, owner or instance)\n",
-		    prog, role);
+		    prog, t.role);
 		return 2;
 	}
-	if (sub == NULL)
-		sub = hc_role_name(bit);
+	sub = t.sub != NULL ? t.sub : hc_role_name(bit);
 	if (*sub == '\0' || strlen(sub) > SUB_MAX) {
 		fprintf(stderr, "%s: --sub: must be 1 to %d bytes\n", prog, SUB_MAX);
 		return 2;
 	}
 
-	/* the default file is optional; one named on the command line is not */
-	if (hc_settings_load(&s, config != NULL ? config : hc_settings_default_path(),
-	    config != NULL, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		goto out;
-	}
+	/* --config or HEADCOUNT_CONFIG must exist; the default file is optional */
+	if (hc_cli_settings(&cli, &s) != HC_CLI_GO)
+		return 1;
 	if (s.jwt_secret == NULL || *s.jwt_secret == '\0') {
 		fprintf(stderr, "%s: HEADCOUNT_JWT_SECRET is empty (set it in the "
 		    "environment or in %s); the servers refuse every token until it is set\n",
-		    prog, config != NULL ? config : hc_settings_default_path());
+		    prog, cli.config != NULL ? cli.config : hc_settings_default_path());
 		goto out;
 	}
 	now = (long long)time(NULL);
-	if ((tok = hc_jwt_sign(s.jwt_secret, sub, role, now, now + ttl)) == NULL) {
+	if ((tok = hc_jwt_sign(s.jwt_secret, sub, t.role, now, now + t.ttl)) == NULL) {
 		fprintf(stderr, "%s: signing failed (out of memory?)\n", prog);
 		goto out;
 	}

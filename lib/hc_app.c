@@ -3,20 +3,22 @@
 #include "hc_app.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <curl/curl.h>
 #include <fcgiapp.h>
 
+#include "hc_cli.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
+#include "hc_priv.h"
 #include "hc_redis.h"
 #include "hc_server.h"
 #include "hc_settings.h"
@@ -24,9 +26,11 @@
 
 struct hc_appstate {
 	const struct hc_app	*app;
-	const struct hc_app_companion *comp;	/* NULL when none */
 	struct hc_ctx		 ctx;
+	struct hc_priv		 priv;		/* --user, resolved before the socket is bound */
 };
+
+static const char *hc_usage_prog = "headcount";
 
 static const char *
 hc_fcgx_getenv(void *ctx, const char *name)
@@ -85,7 +89,8 @@ hc_app_worker_init(void *ud)
 		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
 		return -1;
 	}
-	hc_metrics_worker_start();
+	if (hc_server_worker_slot() >= 0)	/* the helper is no worker */
+		hc_metrics_worker_start();
 	if (st->app->worker_init != NULL && st->app->worker_init(&st->ctx) == -1)
 		return -1;
 	return 0;
@@ -104,14 +109,6 @@ hc_app_worker_fini(void *ud)
 }
 
 static void
-hc_app_companion(void *ud)
-{
-	struct hc_appstate *st = ud;
-
-	st->comp->run(&st->ctx);
-}
-
-static void
 hc_app_reopen(void *ud)
 {
 	(void)ud;
@@ -119,151 +116,136 @@ hc_app_reopen(void *ud)
 		hc_log(HC_LOG_ERROR, "reopening the log file failed");
 }
 
+static long
+hc_app_helper(void *ud)
+{
+	struct hc_appstate *st = ud;
+
+	return st->app->helper(&st->ctx);
+}
+
+/*
+ * In the master, the socket bound: open the metrics segment, give up
+ * root and the rest (hc_priv), install the seccomp filter every worker
+ * inherits, then run the helper once so the workers start with its
+ * results.
+ */
+static int
+hc_app_prefork(void *ud)
+{
+	struct hc_appstate *st = ud;
+	char	 err[512];
+
+	if (hc_metrics_open(st->ctx.settings->metrics_shm, st->app->name, err,
+	    sizeof(err)) == -1)
+		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
+	hc_metrics_config(st->ctx.settings->metrics_enabled, st->ctx.settings->slow_ms);
+	if (hc_priv_drop(&st->priv, err, sizeof(err)) == -1 ||
+	    hc_priv_seccomp(err, sizeof(err)) == -1) {
+		hc_log(HC_LOG_ERROR, "%s", err);
+		return -1;
+	}
+	if (st->priv.drop)
+		hc_log(HC_LOG_INFO, "running as %s", st->priv.user);
+	if (st->app->helper != NULL) {
+		st->ctx.redis = hc_redis_open(st->ctx.settings, err, sizeof(err));
+		if (st->ctx.redis == NULL) {
+			hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
+			return -1;
+		}
+		st->app->helper(&st->ctx);
+		/* the children make their own: no connection shared across fork */
+		hc_redis_free(st->ctx.redis);
+		st->ctx.redis = NULL;
+	}
+	return 0;
+}
+
 static void
-hc_usage(FILE *fp, const char *name)
+hc_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: headcount-%s [--listen unix:PATH|HOST:PORT] [--workers N]\n"
+	    "usage: %s [--listen unix:PATH|HOST:PORT] [--workers N] [--user USER[:GROUP]]\n"
 	    "       [--socket-mode MODE] [--socket-owner USER[:GROUP]] [--config FILE]\n"
 	    "       [--print-settings] [--help] [--version]\n"
 	    "Without --listen the listening socket is inherited on fd 0 (spawn-fcgi,\n"
-	    "mod_fcgid) or from systemd (LISTEN_FDS).  Settings: %s, then the environment.\n",
-	    name, hc_settings_default_path());
-}
-
-static int
-hc_optlong(const char *opt, const char *v, int base, long lo, long hi, long *out)
-{
-	char	*end;
-	long	 l;
-
-	errno = 0;
-	l = strtol(v, &end, base);
-	if (*v == '\0' || *end != '\0' || errno != 0 || l < lo || l > hi) {
-		fprintf(stderr, "%s: not a number in [%ld, %ld]: \"%s\"\n", opt, lo, hi, v);
-		return -1;
-	}
-	*out = l;
-	return 0;
+	    "mod_fcgid) or from systemd (LISTEN_FDS).  Started as root it needs --user:\n"
+	    "it binds, then runs as that user.  Settings: %s (or\n"
+	    "HEADCOUNT_CONFIG, or --config), then the environment.\n",
+	    hc_usage_prog, hc_settings_default_path());
 }
 
 int
 hc_app_main(int argc, char **argv, const struct hc_app *app)
 {
-	return hc_app_main_with(argc, argv, app, NULL);
-}
-
-int
-hc_app_main_with(int argc, char **argv, const struct hc_app *app,
-    const struct hc_app_companion *comp)
-{
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "socket-mode", required_argument, NULL, 'm' },
-		{ "socket-owner", required_argument, NULL, 'o' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "print-settings", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct hc_server_opts	 so = { NULL, 0660, NULL, 4, 1024 };
+	struct hc_server_opts	 so;
 	struct hc_server_cb	 cb;
 	struct hc_settings	 settings;
 	struct hc_appstate	 st;
-	const char		*config = NULL;
-	char			 err[512];
-	int			 ch, print = 0, rc;
+	struct hc_cli		 cli;
+	char			 prog[64], err[512];
+	void			*shared = NULL;
+	int			 rc;
 
-	while ((ch = getopt_long(argc, argv, "l:w:c:hV", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'l':
-			so.listen = optarg;
-			break;
-		case 'w':
-			if (hc_optlong("--workers", optarg, 10, 1, 1024, &so.workers) == -1)
-				return 2;
-			break;
-		case 'm':
-			if (hc_optlong("--socket-mode", optarg, 8, 0, 07777, &so.socket_mode) == -1)
-				return 2;
-			break;
-		case 'o':
-			so.socket_owner = optarg;
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'P':
-			print = 1;
-			break;
-		case 'h':
-			hc_usage(stdout, app->name);
-			return 0;
-		case 'V':
-			printf("headcount-%s %s\n", app->name, PACKAGE_VERSION);
-			return 0;
-		default:
-			hc_usage(stderr, app->name);
-			return 2;
-		}
-	if (optind != argc) {
-		hc_usage(stderr, app->name);
-		return 2;
-	}
-	if (config == NULL && (config = getenv("HEADCOUNT_CONFIG")) != NULL &&
-	    *config == '\0')
-		config = NULL;
-	if (hc_settings_load(&settings, config ? config : hc_settings_default_path(),
-	    config != NULL, err, sizeof(err)) == -1) {
-		fprintf(stderr, "headcount-%s: %s\n", app->name, err);
-		return 2;
-	}
-	if (print) {
-		rc = hc_settings_print(&settings, stdout) == 0 ? 0 : 1;
-		hc_settings_free(&settings);
+	snprintf(prog, sizeof(prog), "headcount-%s", app->name);
+	hc_usage_prog = prog;
+	memset(&cli, 0, sizeof(cli));
+	cli.prog = prog;
+	cli.flags = HC_CLI_SERVER | HC_CLI_USER | HC_CLI_PRINT;
+	cli.usage = hc_usage;
+	if ((rc = hc_cli_parse(&cli, argc, argv)) != HC_CLI_GO ||
+	    (rc = hc_cli_settings(&cli, &settings)) != HC_CLI_GO)
 		return rc;
-	}
-	if (hc_log_init(app->name, settings.log_file, settings.log_level) == -1)
-		fprintf(stderr, "headcount-%s: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
-		    app->name, settings.log_file, strerror(errno));
-
-	/* libcurl's global state is not safe to build after the fork */
-	if ((app->flags & HC_APP_CURL) && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		fprintf(stderr, "headcount-%s: curl_global_init failed\n", app->name);
+	memset(&st, 0, sizeof(st));
+	if (hc_priv_resolve(&st.priv, cli.user, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog, err);
 		hc_settings_free(&settings);
 		return 1;
 	}
-	/* before the fork: every worker inherits the mapping */
-	if (hc_metrics_open(settings.metrics_shm, app->name, err, sizeof(err)) == -1)
-		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
-	hc_metrics_config(settings.metrics_enabled, settings.slow_ms);
-	memset(&st, 0, sizeof(st));
+	if (hc_log_init(app->name, settings.log_file, settings.log_level) == -1)
+		fprintf(stderr, "%s: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
+		    prog, settings.log_file, strerror(errno));
+
+	/* libcurl's global state is not safe to build after the fork */
+	if ((app->flags & HC_APP_CURL) && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "%s: curl_global_init failed\n", prog);
+		hc_settings_free(&settings);
+		return 1;
+	}
+	if (app->shared_size > 0 && (shared = mmap(NULL, app->shared_size,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
+		fprintf(stderr, "%s: mmap(%zu): %s\n", prog, app->shared_size, strerror(errno));
+		hc_settings_free(&settings);
+		return 1;
+	}
+	memset(&so, 0, sizeof(so));
+	so.listen = cli.listen;
+	so.workers = cli.workers;
+	so.socket_mode = cli.socket_mode;
+	/* a socket bound by root for --user belongs to that user, unless told otherwise */
+	so.socket_owner = cli.socket_owner != NULL ? cli.socket_owner :
+	    st.priv.drop ? cli.user : NULL;
+	so.backlog = 1024;
+	so.conn_timeout_ms = settings.conn_timeout_ms;
 	st.app = app;
-	st.comp = comp;
 	st.ctx.program = app->name;
 	st.ctx.settings = &settings;
 	st.ctx.started_at = time(NULL);
+	st.ctx.shared = shared;
 	memset(&cb, 0, sizeof(cb));
+	cb.prefork = hc_app_prefork;
 	cb.worker_init = hc_app_worker_init;
 	cb.request = hc_app_request;
 	cb.worker_fini = hc_app_worker_fini;
 	cb.reopen = hc_app_reopen;
-	cb.companion = comp != NULL && comp->run != NULL ? hc_app_companion : NULL;
+	cb.helper = app->helper != NULL ? hc_app_helper : NULL;
 	cb.ud = &st;
-	if (comp != NULL && comp->master_init != NULL && comp->master_init(&st.ctx) == -1) {
-		hc_log(HC_LOG_ERROR, "start-up of %s failed", app->name);
-		rc = 1;
-		goto out;
-	}
 	rc = hc_server_run(&so, &cb);
-	if (comp != NULL && comp->master_fini != NULL)
-		comp->master_fini(&st.ctx);
-out:
 	hc_metrics_close();
 	if (app->flags & HC_APP_CURL)
 		curl_global_cleanup();
+	if (shared != NULL)
+		munmap(shared, app->shared_size);
 	hc_settings_free(&settings);
 	return rc;
 }

@@ -18,6 +18,7 @@ struct hc_ctx {
 	time_t			 started_at;	/* when the program started */
 	void			*state;		/* the program's own, from init */
 	unsigned long		 redis_errors;	/* the pipeline's: hc_redis_errors() already counted */
+	void			*shared;	/* app->shared_size bytes shared by every process, zeroed */
 };
 
 struct hc_app {
@@ -28,6 +29,14 @@ struct hc_app {
 	/* Before a worker exits; NULL-safe on state. */
 	void			(*worker_fini)(struct hc_ctx *ctx);
 	unsigned		 flags;		/* HC_APP_* */
+	/*
+	 * Optional work kept off the request path: run once in the master
+	 * before the workers fork, then in a helper process (with its own
+	 * worker_init) again after the delay in ms it returns.  It talks to
+	 * the workers through ctx->shared.
+	 */
+	long			(*helper)(struct hc_ctx *ctx);
+	size_t			 shared_size;
 };
 
 /* libcurl is set up once before the workers fork (programs that call providers). */
@@ -41,25 +50,6 @@ struct hc_app {
  * every request to hc_app_handle.  Returns the process exit status.
  */
 int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
-
-/*
- * A process of the program's own beside the workers (a per-node watcher).
- * master_init runs once in the master before the workers fork (mappings
- * they share go into ctx->state; 0, or -1 to stop); run is the
- * companion's whole life: it waits only in hc_server_poll and returns
- * once hc_server_stopping() is 1, and is replaced when it dies;
- * master_fini runs in the master after everything stopped.  Any may be
- * NULL.
- */
-struct hc_app_companion {
-	int			(*master_init)(struct hc_ctx *ctx);
-	void			(*run)(struct hc_ctx *ctx);
-	void			(*master_fini)(struct hc_ctx *ctx);
-};
-
-/* hc_app_main with a companion process (comp may be NULL). */
-int	 hc_app_main_with(int argc, char **argv, const struct hc_app *app,
-	    const struct hc_app_companion *comp);
 
 /*
  * Answers one request read through io, in the API's order of checks:

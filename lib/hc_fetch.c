@@ -1,4 +1,4 @@
-/* hc_fetch: GETs one URL with libcurl, bounded in time and size, on a reusable handle. */
+/* hc_fetch: GETs or POSTs one URL with libcurl, bounded in time and size, on a reusable handle. */
 #include "config.h"
 #include "hc_fetch.h"
 
@@ -39,12 +39,15 @@ hc_fetch_write(char *data, size_t size, size_t n, void *ud)
 	return len;
 }
 
-enum hc_err
-hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
+/* GET when body is NULL, else POST of body as ctype. */
+static enum hc_err
+hc_fetch_do(CURL **curlp, struct hc_fetch *f, const char *ctype, const char *body,
+    size_t blen, char *errstr, size_t errlen)
 {
 	struct hc_fetch_buf	 b = { NULL, 0, 0, f->max_body, 0 };
 	struct curl_slist	*hdr = NULL, *nh;
-	char			 cerr[CURL_ERROR_SIZE], *auth = NULL;
+	char			 cerr[CURL_ERROR_SIZE], *auth = NULL, *ct = NULL;
+	size_t			 i;
 	enum hc_err		 err = HC_ERR_HTTP;
 	CURLcode		 rc;
 	CURL			*c;
@@ -73,6 +76,24 @@ hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
 	if ((nh = curl_slist_append(hdr, "Accept: application/json")) == NULL)
 		goto nomem;
 	hdr = nh;
+	if (body != NULL) {
+		alen = strlen(ctype) + sizeof("Content-Type: ");
+		if ((ct = malloc(alen)) == NULL)
+			goto nomem;
+		snprintf(ct, alen, "Content-Type: %s", ctype);
+		if ((nh = curl_slist_append(hdr, ct)) == NULL)
+			goto nomem;
+		hdr = nh;
+		/* No "Expect: 100-continue" round trip before a small body. */
+		if ((nh = curl_slist_append(hdr, "Expect:")) == NULL)
+			goto nomem;
+		hdr = nh;
+	}
+	for (i = 0; f->headers != NULL && f->headers[i] != NULL; i++) {
+		if ((nh = curl_slist_append(hdr, f->headers[i])) == NULL)
+			goto nomem;
+		hdr = nh;
+	}
 	if (curl_easy_setopt(c, CURLOPT_URL, f->url) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "headcount/" PACKAGE_VERSION) != CURLE_OK ||
@@ -92,6 +113,13 @@ hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
 	    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK) {
 		snprintf(errstr, errlen, "curl_easy_setopt: %s",
 		    cerr[0] ? cerr : "unsupported option");
+		goto out;
+	}
+	if (body != NULL &&
+	    (curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK)) {
+		snprintf(errstr, errlen, "curl_easy_setopt: cannot set the POST body");
 		goto out;
 	}
 	if (f->cafile != NULL && *f->cafile != '\0' && access(f->cafile, R_OK) == 0 &&
@@ -124,7 +152,21 @@ out:
 	/* The token and the stack buffers must not outlive this call in the handle. */
 	curl_easy_reset(c);
 	curl_slist_free_all(hdr);
+	free(ct);
 	free(auth);
 	free(b.p);
 	return err;
+}
+
+enum hc_err
+hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr, size_t errlen)
+{
+	return hc_fetch_do(curlp, f, NULL, NULL, 0, errstr, errlen);
+}
+
+enum hc_err
+hc_fetch_post(CURL **curlp, struct hc_fetch *f, const char *ctype, const char *body,
+    size_t len, char *errstr, size_t errlen)
+{
+	return hc_fetch_do(curlp, f, ctype, body != NULL ? body : "", len, errstr, errlen);
 }

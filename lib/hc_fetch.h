@@ -1,4 +1,4 @@
-/* hc_fetch: one bounded HTTP(S) GET over libcurl (provider APIs, health URLs). */
+/* hc_fetch: one bounded HTTP(S) GET or POST over libcurl (provider APIs, health URLs, webhooks). */
 #ifndef HC_FETCH_H
 #define HC_FETCH_H
 
@@ -13,6 +13,7 @@ struct hc_fetch {
 	const char	*cafile;	/* PEM bundle for TLS; NULL, "" or unreadable: the system's */
 	long		 timeout_ms;	/* bounds the connect and the whole transfer */
 	size_t		 max_body;	/* larger answers fail with HC_ERR_RANGE */
+	const char *const *headers;	/* extra "Name: value" lines, NULL-terminated; may be NULL */
 	/* results */
 	long		 status;	/* HTTP status, 0 when none arrived */
 	char		*body;		/* NUL-terminated answer (NULL when empty); caller frees */
@@ -30,5 +31,12 @@ struct hc_fetch {
  */
 enum hc_err	 hc_fetch_get(CURL **curlp, struct hc_fetch *f, char *errstr,
 		    size_t errlen);
+
+/*
+ * POSTs len bytes of body as ctype ("application/json") to f->url, with
+ * f->headers; otherwise as hc_fetch_get (any HTTP status is HC_OK).
+ */
+enum hc_err	 hc_fetch_post(CURL **curlp, struct hc_fetch *f, const char *ctype,
+		    const char *body, size_t len, char *errstr, size_t errlen);
 
 #endif

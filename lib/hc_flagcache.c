@@ -17,7 +17,6 @@
 #include "hc_flags.h"
 #include "hc_log.h"
 #include "hc_redis.h"
-#include "hc_server.h"
 #include "hc_time.h"
 
 /*
@@ -45,7 +44,7 @@ struct hc_flagshm {
 struct hc_flagcache {
 	struct hc_flagshm	*shm;
 	size_t			 cap;		/* bytes of data[] */
-	size_t			 maplen;
+	size_t			 maplen;	/* mapped here (hc_flagcache_new), 0: the caller's */
 	/* the watcher's own (private) scratch */
 	char			*scratch;
 	size_t			 scratchcap;
@@ -76,26 +75,43 @@ hc_fnv1a(const char *p, size_t len)
 }
 
 struct hc_flagcache *
-hc_flagcache_new(size_t capacity, char *err, size_t errlen)
+hc_flagcache_open(void *mem, size_t len, char *err, size_t errlen)
 {
 	struct hc_flagcache *fc;
-	void	*p;
 
-	if (capacity == 0)
-		capacity = HC_FLAGCACHE_BYTES;
+	if (mem == NULL || len < sizeof(struct hc_flagshm) + 64) {
+		snprintf(err, errlen, "flags cache: a segment of %zu bytes is too small", len);
+		return NULL;
+	}
 	if ((fc = calloc(1, sizeof(*fc))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	fc->cap = capacity;
-	fc->maplen = sizeof(struct hc_flagshm) + capacity;
-	p = mmap(NULL, fc->maplen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fc->shm = mem;
+	fc->cap = len - sizeof(struct hc_flagshm);
+	return fc;
+}
+
+struct hc_flagcache *
+hc_flagcache_new(size_t capacity, char *err, size_t errlen)
+{
+	struct hc_flagcache *fc;
+	size_t	 len;
+	void	*p;
+
+	if (capacity == 0)
+		capacity = HC_FLAGCACHE_BYTES;
+	len = sizeof(struct hc_flagshm) + capacity;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
-		snprintf(err, errlen, "mmap(%zu bytes, shared): %s", fc->maplen, strerror(errno));
-		free(fc);
+		snprintf(err, errlen, "mmap(%zu bytes, shared): %s", len, strerror(errno));
 		return NULL;
 	}
-	fc->shm = p;	/* zero-filled: seq 0, gen 0, nothing loaded */
+	if ((fc = hc_flagcache_open(p, len, err, errlen)) == NULL) {
+		munmap(p, len);
+		return NULL;
+	}
+	fc->maplen = len;
 	return fc;
 }
 
@@ -104,7 +120,8 @@ hc_flagcache_free(struct hc_flagcache *fc)
 {
 	if (fc == NULL)
 		return;
-	munmap(fc->shm, fc->maplen);
+	if (fc->maplen > 0)
+		munmap(fc->shm, fc->maplen);
 	free(fc->scratch);
 	free(fc);
 }
@@ -258,9 +275,8 @@ hc_flagcache_set_down(struct hc_flagcache *fc, int down)
 
 /* ------------------------------------------------------------ the watcher */
 
-/* One HGETALL stored; 0, or -1 when Redis failed (logged when it starts failing). */
-static int
-hc_watch_sync(struct hc_flagcache *fc, struct hc_redis *r, const char *key)
+int
+hc_flagcache_sync(struct hc_flagcache *fc, struct hc_redis *r, const char *key)
 {
 	struct hc_flagshm *sh = fc->shm;
 	redisReply	*rep;
@@ -298,11 +314,8 @@ hc_watch_sync(struct hc_flagcache *fc, struct hc_redis *r, const char *key)
 	hc_flagcache_store(fc, names, nlens, vals, vlens, n);
 	rc = 0;
 out:
-	/* an error reply (say WRONGTYPE) is no outage: the copy stays fresh-but-old */
-	if (rc == -1 && rep == NULL)
-		hc_flagcache_set_down(fc, 1);
-	else
-		hc_flagcache_set_down(fc, 0);
+	/* an error reply (say WRONGTYPE) is no outage: the copy stays as it was */
+	hc_flagcache_set_down(fc, rc == -1 && rep == NULL);
 	atomic_store(&sh->tried, 1);
 	freeReplyObject(rep);
 	free(names);
@@ -312,30 +325,71 @@ out:
 	return rc;
 }
 
-/* SUBSCRIBE on sub's connection; 0, or -1 (connection dropped). */
+struct hc_flagwatch {
+	struct hc_flagcache	*fc;
+	struct hc_redis		*sub, *cmd;
+	const char		*key;
+	long			 poll_ms;
+	char			 ks[512];	/* the hash's keyspace channel */
+	/*
+	 * The subscribed connection, read directly: through hc_redis a
+	 * connection idle for a while with bytes waiting counts as closed by
+	 * the server, and a subscriber's waiting bytes are its messages.
+	 */
+	redisContext		*c;
+	int			 subscribed;
+	double			 next_sync;	/* hc_mono_ms() when an HGETALL is due */
+	double			 retry_at;	/* when to try subscribing again */
+};
+
+struct hc_flagwatch *
+hc_flagwatch_new(struct hc_flagcache *fc, struct hc_redis *sub, struct hc_redis *cmd,
+    const char *key, long poll_ms)
+{
+	struct hc_flagwatch *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->fc = fc;
+	w->sub = sub;
+	w->cmd = cmd;
+	w->key = key;
+	w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
+	snprintf(w->ks, sizeof(w->ks), "__keyspace@%d__:%s", hc_redis_db(sub), key);
+	return w;
+}
+
+void
+hc_flagwatch_free(struct hc_flagwatch *w)
+{
+	free(w);
+}
+
+/* SUBSCRIBE on the watcher's own connection; 0, or -1 (connection dropped). */
 static int
-hc_watch_subscribe(struct hc_redis *sub, const char *ks)
+hc_watch_subscribe(struct hc_flagwatch *w)
 {
 	redisContext	*c;
 	redisReply	*rep;
 
-	if ((c = hc_redis_context(sub)) == NULL)
+	if ((c = hc_redis_context(w->sub)) == NULL)
 		return -1;
-	rep = redisCommand(c, "SUBSCRIBE %s %s", HC_FLAGS_CHANNEL, ks);
+	rep = redisCommand(c, "SUBSCRIBE %s %s", HC_FLAGS_CHANNEL, w->ks);
 	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
 		freeReplyObject(rep);
-		hc_redis_drop(sub);
+		hc_redis_drop(w->sub);
 		return -1;
 	}
 	freeReplyObject(rep);
+	w->c = c;
 	return 0;
 }
 
 /* Reads what the subscription has; 1 when a message came, 0 none, -1 connection lost. */
 static int
-hc_watch_read(struct hc_redis *sub)
+hc_watch_read(redisContext *c)
 {
-	redisContext	*c = hc_redis_context(sub);
+	redisReply	*r;
 	void		*rep;
 	int		 news = 0;
 
@@ -347,88 +401,70 @@ hc_watch_read(struct hc_redis *sub)
 			return -1;
 		if (rep == NULL)
 			break;
-		{
-			redisReply *r = rep;
-
-			if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-			    r->element[0]->type == REDIS_REPLY_STRING &&
-			    strcmp(r->element[0]->str, "message") == 0)
-				news = 1;
-		}
+		r = rep;
+		if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+		    r->element[0]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[0]->str, "message") == 0)
+			news = 1;
 		freeReplyObject(rep);
 	}
 	return news;
 }
 
-void
-hc_flagcache_watch(struct hc_flagcache *fc, const struct hc_flagwatch *w)
+long
+hc_flagwatch_step(struct hc_flagwatch *w, long budget_ms)
 {
-	struct hc_redis		*sub = NULL, *cmd = NULL;
-	struct hc_redis_url	 u;
-	struct pollfd		 pfd;
-	redisContext		*c;
-	char			 err[512], ks[512];
-	double			 now, next_sync = 0, retry_at = 0, wake;
-	int			 subscribed = 0, rc, timeout;
+	struct pollfd	 pfd;
+	double		 now, end = hc_mono_ms() + (double)budget_ms, wake;
+	int		 timeout;
 
-	if ((sub = hc_redis_new(w->redis_url, w->timeout_ms, err, sizeof(err))) == NULL ||
-	    (cmd = hc_redis_new(w->redis_url, w->timeout_ms, err, sizeof(err))) == NULL) {
-		hc_log(HC_LOG_ERROR, "flags watcher: REDIS_URL: %s", err);
-		goto out;
-	}
-	/* keyspace notifications, when the server sends them, tell of raw HSETs at once */
-	if (hc_redis_url_parse(w->redis_url, &u, err, sizeof(err)) == -1)
-		u.db = 0;
-	snprintf(ks, sizeof(ks), "__keyspace@%d__:%s", u.db, w->key);
-	while (!hc_server_stopping()) {
+	for (;;) {
 		now = hc_mono_ms();
-		if (!subscribed && now >= retry_at) {
-			if (hc_watch_subscribe(sub, ks) == 0) {
-				subscribed = 1;
-				next_sync = now;	/* what changed while we were away */
+		if (!w->subscribed && now >= w->retry_at) {
+			if (hc_watch_subscribe(w) == 0) {
+				w->subscribed = 1;
+				w->next_sync = now;	/* what changed while we were away */
 			} else {
-				hc_flagcache_set_down(fc, 1);
-				atomic_store(&fc->shm->tried, 1);
-				retry_at = now + HC_FLAGCACHE_RETRY_MS;
+				hc_flagcache_set_down(w->fc, 1);
+				atomic_store(&w->fc->shm->tried, 1);
+				w->retry_at = now + HC_FLAGCACHE_RETRY_MS;
 			}
 		}
-		if (now >= next_sync) {
-			if (hc_watch_sync(fc, cmd, w->key) == 0)
-				next_sync = now + (double)w->poll_ms;
-			else
-				next_sync = now + HC_FLAGCACHE_RETRY_MS;
-		}
-		wake = next_sync;
-		if (!subscribed && retry_at < wake)
-			wake = retry_at;
+		if (now >= w->next_sync)
+			w->next_sync = now + (hc_flagcache_sync(w->fc, w->cmd, w->key) == 0 ?
+			    (double)w->poll_ms : HC_FLAGCACHE_RETRY_MS);
 		now = hc_mono_ms();
+		if (now >= end)
+			return 1;
+		wake = w->next_sync;
+		if (!w->subscribed && w->retry_at < wake)
+			wake = w->retry_at;
+		if (end < wake)
+			wake = end;
 		timeout = wake > now ? (int)(wake - now) + 1 : 0;
 		pfd.fd = -1;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (subscribed && (c = hc_redis_context(sub)) != NULL)
-			pfd.fd = c->fd;
-		rc = hc_server_poll(&pfd, 1, timeout);
-		if (rc <= 0 || pfd.revents == 0)
+		if (w->subscribed)
+			pfd.fd = w->c->fd;
+		if (poll(&pfd, 1, timeout) <= 0 || pfd.revents == 0)
 			continue;
-		switch (hc_watch_read(sub)) {
+		switch (hc_watch_read(w->c)) {
 		case 1:
-			next_sync = 0;	/* a change: read it now (messages read together count once) */
+			w->next_sync = 0;	/* a change: read it now (messages read together count once) */
 			break;
 		case 0:
 			break;
 		default:
 			/* lost the subscription: find out at once whether Redis is gone */
-			hc_redis_drop(sub);
-			subscribed = 0;
-			retry_at = 0;
-			next_sync = 0;
+			hc_redis_drop(w->sub);
+			w->c = NULL;
+			w->subscribed = 0;
+			w->retry_at = 0;
+			w->next_sync = 0;
 			break;
 		}
 	}
-out:
-	hc_redis_free(sub);
-	hc_redis_free(cmd);
 }
 
 /* ------------------------------------------------------------ the readers */

@@ -5,20 +5,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct hc_redis;
+
 #define HC_FLAGCACHE_BYTES	(4u << 20)	/* room for the encoded flags (~60,000 names) */
 #define HC_FLAGCACHE_RETRY_MS	250		/* a watcher that lost Redis retries this often */
 
 struct hc_flagcache;
 
+/* Bytes of the shared segment a program maps for hc_flagcache_open (struct hc_app's shared_size). */
+#define HC_FLAGCACHE_SEGMENT	(HC_FLAGCACHE_BYTES + 4096)
+
 /*
- * Maps an anonymous shared segment of capacity bytes (0:
- * HC_FLAGCACHE_BYTES) in the calling process: made before fork, every
- * child sees the same copy.  Returns NULL with the failing call in err.
- * Free with hc_flagcache_free.
+ * A handle on the shared segment mem of len bytes (zero-filled when
+ * first used, MAP_SHARED so that every process forked after sees the
+ * same copy).  The handle is the calling process's; made before fork it
+ * serves the children too.  Returns NULL (reason in err) when len is too
+ * small for the header.  hc_flagcache_free frees the handle only.
+ */
+struct hc_flagcache *hc_flagcache_open(void *mem, size_t len, char *err, size_t errlen);
+
+/*
+ * The same over a segment of its own (capacity bytes for the flags, 0:
+ * HC_FLAGCACHE_BYTES), mapped here and unmapped by hc_flagcache_free (for
+ * tests and programs without a shared segment).
  */
 struct hc_flagcache *hc_flagcache_new(size_t capacity, char *err, size_t errlen);
 
-/* NULL-safe; unmaps the segment in the calling process. */
+/* NULL-safe. */
 void	 hc_flagcache_free(struct hc_flagcache *fc);
 
 /*
@@ -35,22 +48,34 @@ int	 hc_flagcache_store(struct hc_flagcache *fc, const char *const *names,
 /* Tells the workers whether the watcher can reach Redis (down 1: not). */
 void	 hc_flagcache_set_down(struct hc_flagcache *fc, int down);
 
-struct hc_flagwatch {
-	const char	*redis_url;
-	long		 timeout_ms;
-	const char	*key;		/* the hash, "feature:flags" */
-	long		 poll_ms;	/* HGETALL this often even without news */
-};
+/*
+ * One HGETALL of key through r, stored.  Returns 0, or -1 when Redis
+ * failed (the copy is then marked down).
+ */
+int	 hc_flagcache_sync(struct hc_flagcache *fc, struct hc_redis *r, const char *key);
 
 /*
- * The watcher process's whole loop: subscribes to HC_FLAGS_CHANNEL (and
- * the hash's keyspace channel, used when the server sends keyspace
- * notifications), reads the hash with one HGETALL at start, after each
- * message and every poll_ms, and stores it.  With Redis unreachable it
- * marks the copy down and retries every HC_FLAGCACHE_RETRY_MS.  Waits
- * only in hc_server_poll; returns once hc_server_stopping() is 1.
+ * The watcher (one per node, in the program's helper process): a
+ * subscription to HC_FLAGS_CHANNEL (and to the hash's keyspace channel,
+ * used when the server sends keyspace notifications) on sub, and an
+ * HGETALL through cmd at start, after each message and every poll_ms.
+ * With Redis unreachable it marks the copy down and retries every
+ * HC_FLAGCACHE_RETRY_MS.  Both connections are the caller's.
  */
-void	 hc_flagcache_watch(struct hc_flagcache *fc, const struct hc_flagwatch *w);
+struct hc_flagwatch;
+
+struct hc_flagwatch *hc_flagwatch_new(struct hc_flagcache *fc, struct hc_redis *sub,
+	    struct hc_redis *cmd, const char *key, long poll_ms);
+
+/* NULL-safe; the connections stay the caller's. */
+void	 hc_flagwatch_free(struct hc_flagwatch *w);
+
+/*
+ * Does what is due and waits for news at most budget_ms (news is read
+ * as it comes).  Returns how many ms the caller may wait before the next
+ * call (short: the watcher does its own waiting).
+ */
+long	 hc_flagwatch_step(struct hc_flagwatch *w, long budget_ms);
 
 /* The worker's side: a private copy, refreshed when the node's changed. */
 struct hc_flag {

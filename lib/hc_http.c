@@ -160,13 +160,16 @@ json_object *
 hc_req_json(struct hc_req *req, char *err, size_t errlen)
 {
 	json_object	*obj = NULL;
+	char		 why[256];
 
 	if (req->body == NULL || req->body_len == 0) {
 		snprintf(err, errlen, "request body is empty; a JSON object is expected");
 		return NULL;
 	}
-	if (hc_json_parse(req->body, req->body_len, &obj, err, errlen) != HC_OK)
+	if (hc_json_parse(req->body, req->body_len, 0, &obj, why, sizeof(why)) != HC_OK) {
+		snprintf(err, errlen, "malformed JSON: %s", why);
 		return NULL;
+	}
 	if (obj == NULL)
 		snprintf(err, errlen, "request body is JSON null; a JSON object is expected");
 	return obj;

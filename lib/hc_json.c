@@ -7,16 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
+enum hc_err
 hc_json_add(json_object *o, const char *key, json_object *val)
 {
 	if (val == NULL)
-		return -1;
+		return HC_ERR_NOMEM;
 	if (o == NULL || json_object_object_add(o, key, val) != 0) {
 		json_object_put(val);
-		return -1;
+		return HC_ERR_NOMEM;
 	}
-	return 0;
+	return HC_OK;
 }
 
 json_object *
@@ -143,7 +143,7 @@ hc_json_key_nul(const char *s, size_t len)
 	return 0;
 }
 
-#define HC_JSON_DEPTH	32	/* nesting json-c accepts before refusing */
+#define HC_JSON_DEPTH	32	/* default nesting accepted (a request body) */
 
 /*
  * json-c takes NaN, Infinity and -Infinity even in strict mode, and makes
@@ -177,77 +177,123 @@ hc_json_finite(json_object *o)
 	}
 }
 
-enum hc_err
-hc_json_parse(const char *s, size_t len, json_object **out, char *err,
-    size_t errlen)
+/*
+ * One strict json-c parse of s[0..len).  A bare number or literal ("5",
+ * "null") may go on as far as json-c knows: the end of the text ends it.
+ * Returns the value (NULL for null or on error), *jerr and in *end where
+ * the parse stopped; -1 in *end without memory.
+ */
+static json_object *
+hc_json_run(const char *s, size_t len, int depth, enum json_tokener_error *jerr,
+    long *end)
 {
 	json_tokener	*tok;
-	json_object	*obj = NULL;
-	enum json_tokener_error jerr;
-	enum hc_err	 rc = HC_ERR_PARSE;
-	size_t		 i, end;
+	json_object	*obj;
 
-	*out = NULL;
-	if (len > 0x7ffffffe) {
-		snprintf(err, errlen, "malformed JSON: too long");
-		return HC_ERR_RANGE;
-	}
-	if (len == 0) {
-		snprintf(err, errlen, "malformed JSON: empty text");
-		return HC_ERR_PARSE;
-	}
-	if (memchr(s, '\0', len) != NULL) {
-		snprintf(err, errlen, "malformed JSON: a NUL byte in the text");
-		return HC_ERR_PARSE;
-	}
-	if (!hc_utf8_ok((const unsigned char *)s, len)) {
-		snprintf(err, errlen, "malformed JSON: not valid UTF-8");
-		return HC_ERR_PARSE;
-	}
-	if (!hc_json_quotes_ok(s, len)) {
-		snprintf(err, errlen, "malformed JSON: strings must use double quotes");
-		return HC_ERR_PARSE;
-	}
-	if (hc_json_key_nul(s, len)) {
-		snprintf(err, errlen, "malformed JSON: an object key contains \\u0000");
-		return HC_ERR_PARSE;
-	}
-	if ((tok = json_tokener_new_ex(HC_JSON_DEPTH)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return HC_ERR_NOMEM;
+	if ((tok = json_tokener_new_ex(depth)) == NULL) {
+		*end = -1;
+		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, s, (int)len);
-	end = json_tokener_get_parse_end(tok);
-	/*
-	 * A bare number or literal ("5", "null") may go on as far as json-c
-	 * knows: the end of the text ends it.
-	 */
-	if ((jerr = json_tokener_get_error(tok)) == json_tokener_continue) {
+	*end = (long)json_tokener_get_parse_end(tok);
+	if ((*jerr = json_tokener_get_error(tok)) == json_tokener_continue) {
 		obj = json_tokener_parse_ex(tok, " ", 1);
-		jerr = json_tokener_get_error(tok);
-		end = len;
+		*jerr = json_tokener_get_error(tok);
+		*end = (long)len;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+enum hc_err
+hc_json_parse(const char *s, size_t len, int depth, json_object **out,
+    char *err, size_t errlen)
+{
+	json_object	*obj = NULL, *pre;
+	enum json_tokener_error jerr, perr;
+	long		 end, pend;
+	size_t		 i;
+
+	*out = NULL;
+	if (depth <= 0)
+		depth = HC_JSON_DEPTH;
+	if (len > 0x7ffffffe) {
+		snprintf(err, errlen, "too long");
+		return HC_ERR_RANGE;
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "empty text");
+		return HC_ERR_PARSE;
+	}
+	if (memchr(s, '\0', len) != NULL) {
+		snprintf(err, errlen, "a NUL byte in the text");
+		return HC_ERR_PARSE;
+	}
+	if (!hc_utf8_ok((const unsigned char *)s, len)) {
+		snprintf(err, errlen, "not valid UTF-8");
+		return HC_ERR_PARSE;
+	}
+	if (!hc_json_quotes_ok(s, len)) {
+		snprintf(err, errlen, "strings must use double quotes");
+		return HC_ERR_PARSE;
+	}
+	if (hc_json_key_nul(s, len)) {
+		snprintf(err, errlen, "an object key contains \\u0000");
+		return HC_ERR_PARSE;
+	}
+	obj = hc_json_run(s, len, depth, &jerr, &end);
+	if (end < 0) {
+		snprintf(err, errlen, "out of memory");
+		return HC_ERR_NOMEM;
+	}
+	if (jerr == json_tokener_error_parse_unexpected && end > 0 && (size_t)end < len) {
+		/* strict json-c stops at bytes after a whole value: say so */
+		pre = hc_json_run(s, (size_t)end, depth, &perr, &pend);
+		json_object_put(pre);
+		if (perr == json_tokener_success) {
+			snprintf(err, errlen, "trailing data after the value");
+			goto fail;
+		}
 	}
 	if (jerr != json_tokener_success) {
-		snprintf(err, errlen, "malformed JSON: %s", json_tokener_error_desc(
+		snprintf(err, errlen, "%s", json_tokener_error_desc(
 		    jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr));
 		goto fail;
 	}
-	for (i = end; i < len; i++)
+	for (i = (size_t)end; i < len; i++)
 		if (strchr(" \t\r\n", s[i]) == NULL) {
-			snprintf(err, errlen, "malformed JSON: trailing data after the value");
+			snprintf(err, errlen, "trailing data after the value");
 			goto fail;
 		}
 	if (!hc_json_finite(obj)) {
-		snprintf(err, errlen, "malformed JSON: NaN, Infinity and numbers "
-		    "out of range are not JSON numbers");
+		snprintf(err, errlen, "NaN, Infinity and numbers out of range are not JSON numbers");
 		goto fail;
 	}
-	json_tokener_free(tok);
 	*out = obj;
 	return HC_OK;
 fail:
 	json_object_put(obj);
-	json_tokener_free(tok);
-	return rc;
+	return HC_ERR_PARSE;
+}
+
+int
+hc_json_text_finite(const char *s, size_t len)
+{
+	size_t	 i;
+	int	 in = 0;
+
+	/* outside strings, JSON's only letters are those of true, false, null and exponents */
+	for (i = 0; i < len; i++) {
+		if (in) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in = 0;
+		} else if (s[i] == '"')
+			in = 1;
+		else if (s[i] == 'N' || s[i] == 'I')
+			return 0;
+	}
+	return 1;
 }

@@ -32,42 +32,23 @@ hc_pp_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* A whole body as one JSON value, or NULL (reason in err). */
+/* A whole body as one strict JSON value (hc_json_parse), or NULL (reason in err). */
 static json_object *
 hc_pp_parse(const char *body, char *err, size_t errlen)
 {
-	struct json_tokener	*tok;
-	json_object		*o;
-	size_t			 len;
+	json_object	*o = NULL;
+	char		 why[256];
 
 	if (body == NULL || *body == '\0') {
 		hc_pp_fail(err, errlen, "empty answer");
 		return NULL;
 	}
-	if ((tok = json_tokener_new_ex(HC_PP_DEPTH)) == NULL) {
-		hc_pp_fail(err, errlen, "out of memory");
+	if (hc_json_parse(body, strlen(body), HC_PP_DEPTH, &o, why, sizeof(why)) != HC_OK) {
+		hc_pp_fail(err, errlen, "answer is not JSON: %s", why);
 		return NULL;
 	}
-	len = strlen(body);
-	o = json_tokener_parse_ex(tok, body, (int)(len > 0x7fffffff ? 0x7fffffff : len));
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		hc_pp_fail(err, errlen, "answer is not JSON: %s",
-		    json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_object_put(o);
-		o = NULL;
-	} else if (json_tokener_get_parse_end(tok) < len) {
-		/* Trailing whitespace is fine, anything else is not. */
-		const char *p = body + json_tokener_get_parse_end(tok);
-
-		while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-			p++;
-		if (*p != '\0') {
-			hc_pp_fail(err, errlen, "answer has bytes after the JSON value");
-			json_object_put(o);
-			o = NULL;
-		}
-	}
-	json_tokener_free(tok);
+	if (o == NULL)
+		hc_pp_fail(err, errlen, "answer is the JSON null");
 	return o;
 }
 

@@ -3,6 +3,7 @@
 #include "hc_redis.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,10 @@ struct hc_redis {
 	long			 timeout_ms;
 	redisContext		*c;
 	int			 pending;	/* appended, unread replies */
+	int			 fresh;		/* connected by the current call */
+	int			 timedout;	/* the last failure was a timeout */
 	double			 retry_at;	/* mono ms before which no reconnect is tried */
+	double			 used_at;	/* mono ms of the last command */
 	unsigned long		 errors;
 	char			 errstr[768];
 	struct hc_sentinel_url	*sentinel;	/* redis+sentinel://: asked at every connect */
@@ -26,8 +30,14 @@ struct hc_redis {
 	int			 stale;		/* READONLY seen: reconnect once replies are read */
 };
 
-/* After a refused connect, wait this long before the next try (bounded load on a dead Redis). */
+/*
+ * After a refused connect or a timeout, wait this long before the next
+ * try: bounded load on a dead Redis, and a caller that retries at once
+ * fails at once instead of waiting out a second timeout.
+ */
 #define HC_REDIS_BACKOFF_MS 100.0
+/* A connection idle this long is checked for a close by the server before use. */
+#define HC_REDIS_PROBE_MS 50.0
 
 static int
 hc_url_fail(char *err, size_t errlen, const char *url, const char *why)
@@ -189,9 +199,18 @@ hc_redis_drop(struct hc_redis *r)
 static void
 hc_redis_fail(struct hc_redis *r, const char *call)
 {
+	int	 e = errno;
+	char	 tmo[64];
 	const char *why = r->c != NULL && r->c->err ? r->c->errstr :
 	    errno ? strerror(errno) : "unknown error";
 
+	/* hiredis 0.14 reports SO_RCVTIMEO/SO_SNDTIMEO as REDIS_ERR_IO with EAGAIN */
+	r->timedout = r->c != NULL && r->c->err == REDIS_ERR_IO &&
+	    (e == EAGAIN || e == EWOULDBLOCK || e == ETIMEDOUT || e == EINPROGRESS);
+	if (r->timedout) {
+		snprintf(tmo, sizeof(tmo), "no answer within %ld ms", r->timeout_ms);
+		why = tmo;
+	}
 	if (r->url.path[0] != '\0')
 		snprintf(r->errstr, sizeof(r->errstr), "%s(redis %s): %s", call,
 		    r->url.path, why);
@@ -200,6 +219,25 @@ hc_redis_fail(struct hc_redis *r, const char *call)
 		    r->url.host, r->url.port, why);
 	r->errors++;
 	hc_redis_drop(r);
+	if (r->timedout)
+		r->retry_at = hc_mono_ms() + HC_REDIS_BACKOFF_MS;
+}
+
+/*
+ * 1 when the server closed a connection we had idle (a restarted Redis):
+ * it reads as EOF (or holds unexpected bytes) before we send anything.
+ */
+static int
+hc_redis_idle_closed(struct hc_redis *r, double now)
+{
+	struct pollfd pfd;
+
+	if (r->pending > 0 || now - r->used_at < HC_REDIS_PROBE_MS)
+		return 0;
+	pfd.fd = r->c->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 1;
 }
 
 /* Runs AUTH and SELECT on a fresh connection; 0 or -1. */
@@ -242,13 +280,19 @@ hc_redis_connect(struct hc_redis *r)
 
 	if (r->c != NULL && r->stale && r->pending == 0)
 		hc_redis_drop(r);	/* a replica now: ask the sentinels again */
-	if (r->c != NULL)
-		return 0;
 	now = hc_mono_ms();
+	r->fresh = 0;
+	if (r->c != NULL && !hc_redis_idle_closed(r, now)) {
+		r->used_at = now;
+		return 0;
+	}
+	hc_redis_drop(r);
 	if (now < r->retry_at) {
 		r->errors++;
 		return -1;	/* errstr still says why the last try failed */
 	}
+	r->fresh = 1;
+	r->used_at = now;
 	tv.tv_sec = r->timeout_ms / 1000;
 	tv.tv_usec = (r->timeout_ms % 1000) * 1000;
 	errno = 0;
@@ -315,26 +359,52 @@ hc_redis_done(struct hc_redis *r, redisReply *rep, const char *call)
 	return rep;
 }
 
+/*
+ * A command is tried a second time only when a connection that had
+ * worked broke under it (EOF, reset), never after a timeout: a hung
+ * Redis costs one timeout per command, not two.
+ */
+static int
+hc_redis_again(const struct hc_redis *r, int fresh)
+{
+	return !fresh && !r->timedout;
+}
+
 redisReply *
 hc_redis_cmd(struct hc_redis *r, const char *fmt, ...)
 {
 	va_list		 ap;
 	redisReply	*rep;
+	int		 try, fresh;
 
-	if (hc_redis_connect(r) == -1)
-		return NULL;
-	va_start(ap, fmt);
-	rep = redisvCommand(r->c, fmt, ap);
-	va_end(ap);
-	return hc_redis_done(r, rep, "command");
+	for (try = 0; try < 2; try++) {
+		if (hc_redis_connect(r) == -1)
+			return NULL;
+		fresh = r->fresh;
+		va_start(ap, fmt);
+		rep = redisvCommand(r->c, fmt, ap);
+		va_end(ap);
+		if (hc_redis_done(r, rep, "command") != NULL || !hc_redis_again(r, fresh))
+			break;
+	}
+	return rep;
 }
 
 redisReply *
 hc_redis_cmdargv(struct hc_redis *r, int argc, const char **argv, const size_t *lens)
 {
-	if (hc_redis_connect(r) == -1)
-		return NULL;
-	return hc_redis_done(r, redisCommandArgv(r->c, argc, argv, lens), "command");
+	redisReply	*rep;
+	int		 try, fresh;
+
+	for (try = 0; try < 2; try++) {
+		if (hc_redis_connect(r) == -1)
+			return NULL;
+		fresh = r->fresh;
+		rep = hc_redis_done(r, redisCommandArgv(r->c, argc, argv, lens), "command");
+		if (rep != NULL || !hc_redis_again(r, fresh))
+			break;
+	}
+	return rep;
 }
 
 int
@@ -419,4 +489,10 @@ unsigned long
 hc_redis_errors(const struct hc_redis *r)
 {
 	return r->errors;
+}
+
+int
+hc_redis_db(const struct hc_redis *r)
+{
+	return r->url.db;
 }

@@ -6,7 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hc_json.h"
 #include "hc_time.h"
+
+/* 9999-12-31T23:59:59.999Z: the last time RFC 3339 can write. */
+#define HC_MS_MAX	253402300799999LL
+
+/*
+ * A stored time (ms) as the list may use it: stored data is input too, and
+ * a hand-written value far from now must not overflow the arithmetic on
+ * it.  Before the epoch reads as the epoch, after year 9999 as its end.
+ */
+static long long
+hc_ms_clamp(long long ms)
+{
+	return ms < 0 ? 0 : ms > HC_MS_MAX ? HC_MS_MAX : ms;
+}
 
 /* Reads digits at *p (at most 18), advancing it; -1 when there are none. */
 static long long
@@ -49,22 +64,19 @@ hc_data_times(const char *d, size_t len, long long *started, long long *last)
 long long
 hc_registry_data_last(const char *d, size_t len)
 {
-	json_tokener	*tok;
-	json_object	*o, *v;
+	json_object	*o = NULL, *v;
 	long long	 started, last = 0;
+	char		 why[128];
 
 	if (hc_data_times(d, len, &started, &last) != NULL)
 		return last;
 	/* Another shape (written by hand?): the careful way. */
-	if ((tok = json_tokener_new()) == NULL)
+	if (hc_json_parse(d, len, 0, &o, why, sizeof(why)) != HC_OK || o == NULL)
 		return 0;
-	o = json_tokener_parse_ex(tok, d, (int)len);
-	json_tokener_free(tok);
-	if (o == NULL)
-		return 0;
-	if (json_object_object_get_ex(o, "last", &v) &&
+	if (json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "last", &v) &&
 	    json_object_is_type(v, json_type_int))
-		last = json_object_get_int64(v);
+		last = hc_ms_clamp(json_object_get_int64(v));
 	json_object_put(o);
 	return last;
 }
@@ -77,8 +89,9 @@ hc_registry_data_last(const char *d, size_t len)
 static void
 hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 {
-	long long s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	long long days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+	/* floor division that cannot overflow (ms - 999 would near INT64_MIN) */
+	long long s = ms / 1000 - (ms % 1000 < 0);
+	long long days = s / 86400 - (s % 86400 < 0);
 	long long sod = s - days * 86400, z, era, y;
 	unsigned doe, yoe, doy, mp, d, m, hh, mi, ss, i;
 	char	 *p = buf;
@@ -93,8 +106,13 @@ hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	if (y < 0 || y > 9999) {
-		hc_time_fmt((time_t)s, buf);
+	/* RFC 3339 has four-digit years: a time outside them shows its bound */
+	if (y < 0) {
+		memcpy(buf, "0000-01-01T00:00:00Z", 21);
+		return;
+	}
+	if (y > 9999) {
+		memcpy(buf, "9999-12-31T23:59:59Z", 21);
 		return;
 	}
 	hh = (unsigned)(sod / 3600);
@@ -123,18 +141,18 @@ hc_fmt_ms(long long ms, char buf[HC_TIME_BUFSZ])
 
 /* One instance object; NULL without memory. */
 static json_object *
-hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in,
-    json_tokener *tok)
+hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in)
 {
 	json_object	*o, *data = NULL, *host = NULL, *meta = NULL, *sa;
 	long long	 started = in->last_ms, since;
-	char		 buf[HC_TIME_BUFSZ];
+	char		 buf[HC_TIME_BUFSZ], why[128];
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	if (in->data != NULL) {
-		json_tokener_reset(tok);
-		data = json_tokener_parse_ex(tok, in->data, (int)in->data_len);
+		/* strict: NaN or Infinity in stored meta shows the defaults */
+		if (hc_json_parse(in->data, in->data_len, 0, &data, why, sizeof(why)) != HC_OK)
+			data = NULL;
 		if (data != NULL && !json_object_is_type(data, json_type_object)) {
 			json_object_put(data);
 			data = NULL;
@@ -154,10 +172,10 @@ hc_inst_json(const struct hc_registry_list *l, const struct hc_instance *in,
 			meta = NULL;
 		if (json_object_object_get_ex(data, "started_at", &sa) &&
 		    json_object_is_type(sa, json_type_int))
-			started = json_object_get_int64(sa);
+			started = hc_ms_clamp(json_object_get_int64(sa));
 		json_object_put(data);
 	}
-	since = (l->now_ms - in->last_ms) / 1000;
+	since = (l->now_ms - hc_ms_clamp(in->last_ms)) / 1000;
 	if (since < 0)
 		since = 0;
 	if (json_object_object_add(o, "instance_id",
@@ -271,6 +289,9 @@ hc_data_split(const char *d, size_t len, long long *started, const char **host,
 	*hostlen = (size_t)(p - h);
 	*meta = p + sizeof(p3) - 2;	/* the opening brace */
 	*metalen = (size_t)(end - 1 - *meta);
+	/* a NaN stored before heartbeats refused it would break the answer */
+	if (!hc_json_text_finite(*meta, *metalen))
+		return -1;
 	return 0;
 }
 
@@ -300,7 +321,7 @@ hc_text_jstr(struct hc_text *t, const char *s, size_t len)
 /* One instance object, by splicing the stored JSON (no parse, no object per field). */
 static void
 hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
-    const struct hc_instance *in, json_tokener *tok)
+    const struct hc_instance *in)
 {
 	const char	*host, *meta;
 	size_t		 hostlen, metalen, jl;
@@ -312,7 +333,7 @@ hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
 	if (in->data == NULL || hc_data_split(in->data, in->data_len, &started,
 	    &host, &hostlen, &meta, &metalen) == -1) {
 		/* Written by someone else, or damaged: the careful way. */
-		if ((o = hc_inst_json(l, in, tok)) == NULL ||
+		if ((o = hc_inst_json(l, in)) == NULL ||
 		    (js = json_object_to_json_string_length(o,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &jl)) == NULL)
 			t->oom = 1;
@@ -331,7 +352,7 @@ hc_text_inst(struct hc_text *t, const struct hc_registry_list *l,
 	HC_TEXT_LIT(t, "\",\"last_heartbeat\":\"");
 	hc_fmt_ms(in->last_ms, buf);
 	hc_text_add(t, buf, 20);
-	since = (l->now_ms - in->last_ms) / 1000;
+	since = (l->now_ms - hc_ms_clamp(in->last_ms)) / 1000;
 	if (since < 0)
 		since = 0;
 	jl = (size_t)snprintf(buf, sizeof(buf), "\",\"seconds_since_heartbeat\":%lld", since);
@@ -357,19 +378,15 @@ hc_registry_list_json(const struct hc_registry_list *l)
 {
 	struct hc_text	 t = { NULL, 0, 0, 0 };
 	json_object	*a;
-	json_tokener	*tok;
 	size_t		 i;
 
-	if ((tok = json_tokener_new()) == NULL)
-		return NULL;
 	HC_TEXT_LIT(&t, "[");
 	for (i = 0; i < l->n && !t.oom; i++) {
 		if (i > 0)
 			HC_TEXT_LIT(&t, ",");
-		hc_text_inst(&t, l, &l->v[i], tok);
+		hc_text_inst(&t, l, &l->v[i]);
 	}
 	HC_TEXT_LIT(&t, "]");
-	json_tokener_free(tok);
 	if (t.oom || (a = json_object_new_array()) == NULL) {
 		free(t.buf);
 		return NULL;

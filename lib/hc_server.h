@@ -1,4 +1,4 @@
-/* hc_server: the FastCGI process model (listen, prefork, drain, reopen). */
+/* hc_server: the FastCGI process model (listen, prefork, deadlines, drain, reopen). */
 #ifndef HC_SERVER_H
 #define HC_SERVER_H
 
@@ -10,50 +10,58 @@ struct hc_server_opts {
 	const char	*socket_owner;	/* "user[:group]" for the unix socket, or NULL */
 	long		 workers;	/* prefork count, >= 1 */
 	long		 backlog;
+	long		 conn_timeout_ms; /* HEADCOUNT_CONN_TIMEOUT_MS; <= 0: 5000 */
 };
 
-/* Callbacks run in each worker process. */
+/* Callbacks; all but prefork run in the child processes. */
 struct hc_server_cb {
+	/*
+	 * In the master once the socket is set up, before any fork (open
+	 * what must be opened with privileges, then drop them).  0, or -1:
+	 * hc_server_run returns 1.
+	 */
+	int	(*prefork)(void *ud);
 	int	(*worker_init)(void *ud);		/* 0, or -1: worker exits 1 */
 	/* One request; fcgx is an FCGX_Request *.  Called between accept and finish. */
 	void	(*request)(void *fcgx, void *ud);
 	void	(*worker_fini)(void *ud);
 	void	(*reopen)(void *ud);			/* after SIGHUP, outside a request */
-	void	*ud;
 	/*
-	 * When set, one more process runs this beside the workers (a
-	 * per-node watcher, say), replaced when it dies like a worker and
-	 * told to stop with them.  It waits only in hc_server_poll and
-	 * returns once hc_server_stopping() is 1.
+	 * Optional: run in one more child (supervised like a worker, serving
+	 * no connection) at start and then again after the delay in ms it
+	 * returns, until the program stops.  Work that must stay off the
+	 * request path (health's Redis and SQLite checks) lives here.
 	 */
-	void	(*companion)(void *ud);
+	long	(*helper)(void *ud);
+	void	*ud;
 };
 
 /*
- * Opens (or inherits) the listening socket, forks opts->workers workers,
- * replaces any that die, and on SIGTERM/SIGINT lets each finish the
- * request in hand and exits.  SIGHUP reopens logs in all processes.
- * Returns the exit status for main (0 after a clean drain, 1 when the
- * socket could not be set up, with the reason logged).
+ * Opens (or inherits) the listening socket, calls cb->prefork, forks
+ * opts->workers workers (and the helper), replaces any that die, and on
+ * SIGTERM/SIGINT lets each finish the request in hand and exits.  SIGHUP
+ * reopens logs in all processes.  A connection that has not delivered a
+ * whole request within opts->conn_timeout_ms is closed, and no worker
+ * ever waits on one.  Returns the exit status for main (0 after a clean
+ * drain, 1 when the socket could not be set up, with the reason logged).
  */
 int	 hc_server_run(const struct hc_server_opts *opts, const struct hc_server_cb *cb);
 
-/* 1 once this worker was asked to stop (for long-lived responses such as SSE). */
+/* 1 once this process was asked to stop (for long-lived responses such as SSE). */
 int	 hc_server_stopping(void);
 
-/* This worker's index in [0, workers), -1 in the master. */
+/* This worker's index in [0, workers), -1 in the master and the helper. */
 int	 hc_server_worker_slot(void);
-
-/*
- * For the companion process: poll(2) on fds for at most timeout_ms (-1
- * forever) with SIGTERM, SIGINT and SIGHUP let in only while it waits
- * (a SIGHUP reopens the log).  Returns as poll; -1 with EINTR after a
- * signal (then check hc_server_stopping()).
- */
-struct pollfd;
-int	 hc_server_poll(struct pollfd *fds, unsigned long nfds, int timeout_ms);
 
 /* Number of workers the master keeps (for per-program gauges). */
 long	 hc_server_workers(void);
+
+/*
+ * For a FastCGI record stream peeked from a connection: 1 when buf holds
+ * a whole request (begin, every parameter through the empty PARAMS
+ * record, stdin through its empty record) or is full, 0 when more must
+ * come, -1 when it is not FastCGI.  Exported for the unit test.
+ */
+int	 hc_server_request_ready(const unsigned char *buf, size_t len, size_t cap);
 
 #endif

@@ -32,6 +32,7 @@ enum hc_stype {
 	HC_S_NSNAME,	/* namespace/name */
 	HC_S_LEVEL,	/* log level */
 	HC_S_ID,	/* instance id syntax */
+	HC_S_URLS,	/* comma-separated http:// or https:// URLs, "" for none */
 	HC_S_MAX
 };
 
@@ -79,6 +80,14 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_LOG_FILE", HC_S_OPTSTR, O(log_file), NULL, 0, 0, 0 },
 	{ "HEADCOUNT_LOG_LEVEL", HC_S_LEVEL, O(log_level), "info", 0, 0, 0 },
 	{ "HEADCOUNT_ACCESS_LOG", HC_S_BOOL, O(access_log), "on", 0, 0, 0 },
+	{ "HEADCOUNT_CONN_TIMEOUT_MS", HC_S_INT, O(conn_timeout_ms), "5000", 100, 600000, 0 },
+	{ "HEADCOUNT_HISTORY_INTERVAL", HC_S_INT, O(history_interval), "60", 1, 3600, 0 },
+	{ "HEADCOUNT_HISTORY_RETENTION_DAYS", HC_S_INT, O(history_retention_days), "400", 1, 36500, 0 },
+	{ "HEADCOUNT_HISTORY_STREAM_LEN", HC_S_INT, O(history_stream_len), "10080", 10, 1000000, 0 },
+	{ "HEADCOUNT_WEBHOOK_URLS", HC_S_URLS, O(webhook_urls), "", 0, 0, 1 },
+	{ "HEADCOUNT_WEBHOOK_SECRET", HC_S_STR, O(webhook_secret), "", 0, 0, 1 },
+	{ "HEADCOUNT_WEBHOOK_AFTER", HC_S_INT, O(webhook_after), "300", 0, 86400, 0 },
+	{ "HEADCOUNT_WEBHOOK_RETRY_SECONDS", HC_S_INT, O(webhook_retry_seconds), "3600", 0, 604800, 0 },
 	{ "HEADCOUNT_FLAGS_KEY", HC_S_STR, O(flags_key), "feature:flags", 0, 0, 0 },
 	{ "HEADCOUNT_FLAGS_POLL_MS", HC_S_INT, O(flags_poll_ms), "1000", 50, 60000, 0 },
 	{ NULL, HC_S_MAX, 0, NULL, 0, 0, 0 }
@@ -135,6 +144,30 @@ hc_parse_bool(const char *v, int *out)
 			return 0;
 		}
 	return -1;
+}
+
+/* "" or "http(s)://x[,http(s)://y...]" with no empty member and no blank. */
+static int
+hc_check_urls(const char *v)
+{
+	const char	*p = v, *e;
+	size_t		 n;
+
+	if (*v == '\0')
+		return 0;
+	for (;;) {
+		e = strchr(p, ',');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (!((n > 7 && strncmp(p, "http://", 7) == 0) ||
+		    (n > 8 && strncmp(p, "https://", 8) == 0)))
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (isspace((unsigned char)p[i]) || (unsigned char)p[i] < 0x20)
+				return -1;
+		if (e == NULL)
+			return 0;
+		p = e + 1;
+	}
 }
 
 static int
@@ -225,6 +258,11 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 		if (*v != '\0' && !hc_valid_instance_id(v))
 			return hc_fail(err, errlen, d->key,
 			    "not an instance id (" HC_VALID_INSTANCE_ID_RULE "): \"%s\"", v);
+		break;
+	case HC_S_URLS:
+		if (hc_check_urls(v) == -1)
+			return hc_fail(err, errlen, d->key,
+			    "not a comma-separated list of http:// or https:// URLs");
 		break;
 	case HC_S_STR:
 	case HC_S_OPTSTR:

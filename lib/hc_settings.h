@@ -51,6 +51,16 @@ struct hc_settings {
 	char	*log_file;		/* HEADCOUNT_LOG_FILE, NULL = stderr */
 	char	*log_level;		/* HEADCOUNT_LOG_LEVEL debug|info|warn|error */
 	int	 access_log;		/* HEADCOUNT_ACCESS_LOG (bool) */
+	/* process model */
+	long	 conn_timeout_ms;	/* HEADCOUNT_CONN_TIMEOUT_MS: a whole request within this */
+	/* history and webhooks (issue 10) */
+	long	 history_interval;	/* HEADCOUNT_HISTORY_INTERVAL (s) */
+	long	 history_retention_days;	/* HEADCOUNT_HISTORY_RETENTION_DAYS */
+	long	 history_stream_len;	/* HEADCOUNT_HISTORY_STREAM_LEN: samples kept in Redis */
+	char	*webhook_urls;		/* HEADCOUNT_WEBHOOK_URLS, comma-separated, "" when none */
+	char	*webhook_secret;	/* HEADCOUNT_WEBHOOK_SECRET, "" when unset */
+	long	 webhook_after;		/* HEADCOUNT_WEBHOOK_AFTER (s) */
+	long	 webhook_retry_seconds;	/* HEADCOUNT_WEBHOOK_RETRY_SECONDS */
 	/* flags */
 	char	*flags_key;		/* HEADCOUNT_FLAGS_KEY (the shared hash) */
 	long	 flags_poll_ms;		/* HEADCOUNT_FLAGS_POLL_MS */

@@ -75,29 +75,8 @@ printf '%s\n%s\n' "$ref" "$hb" | awk '{ r[NR] = $3 } END { if (r[1] > 0) printf 
 echo "# registered after the run: $(hc_redis ZCARD headcount:instances) (ids cycled: $BENCH_IDS)"
 
 # ---------------------------------------------------------------- listing
-# fill N: N instances written straight into the layout hc_registry keeps
-# (RESP through redis-cli --pipe: 10,000 heartbeats over HTTP would measure curl).
-fill() {
-	local n=$1 now
-	hc_redis FLUSHALL >/dev/null
-	now=$(hc_redis TIME | awk 'NR == 1 { s = $1 } NR == 2 { printf "%d", s * 1000 + int($1 / 1000) }')
-	awk -v n="$n" -v now="$now" '
-		function cmd(a, b, c, d,    s) {
-			s = "*4\r\n$" length(a) "\r\n" a "\r\n$" length(b) "\r\n" b "\r\n$" length(c) "\r\n" c "\r\n$" length(d) "\r\n" d "\r\n"
-			printf "%s", s
-		}
-		BEGIN {
-			for (i = 0; i < n; i++) {
-				id = sprintf("backend-%05d", i)
-				# a tenth are stale (TTL 30 s)
-				score = (i % 10 == 0) ? now - 60000 : now - (i % 20) * 100
-				cmd("ZADD", "headcount:instances", score, id)
-				data = "{\"started_at\":" (now - 3600000) ",\"last\":" score ",\"hostname\":\"" id ".internal\",\"meta\":{\"zone\":\"lon1\",\"version\":\"1.2.3\",\"slot\":" i "}}"
-				cmd("HSET", "headcount:instance:data", id, data)
-			}
-		}' | hc_redis --pipe >/dev/null
-	[ "$(hc_redis ZCARD headcount:instances)" = "$n" ] || { echo "bench: fill $n failed" >&2; exit 1; }
-}
+# fill N: bench_fill (tests/bench/peer.sh)
+fill() { bench_fill "$@"; }
 
 # same N: the peer's answer is headcount's, but for seconds_since_heartbeat (timing)
 same() {

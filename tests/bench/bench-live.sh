@@ -81,17 +81,33 @@ if [ "$BENCH_KEEPALIVE" != 1 ]; then
 	sleep 1	# a benchmark, not a test: let the old workers go
 fi
 
-# bench NAME PATH: prints "NAME rps p50_ms p99_ms" and keeps them in R_<NAME>.
+# bench NAME PATH: prints "NAME rps p50_ms p99_ms ..." and the CPU the
+# target's processes spent per request (utime+stime from /proc, over the run;
+# the nginx in front is the same for every target and not counted, except for
+# nginx-200 where it is the target).
 bench() {
-	local name=$1 url=$2 out code
+	local name=$1 url=$2 out code pids t0 t1 n
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
 	if [ "$code" != 200 ]; then
 		echo "bench: $url answers $code, skipped" >&2
 		return 0
 	fi
+	case $name in
+	bare-*) pids=$(bench_tree "$(hc_pid bare)") ;;
+	health-*) pids=$(bench_tree "$(hc_pid health)") ;;
+	peer-*) pids=$(bench_tree "$(hc_pid peer)") ;;
+	*) pids=$(bench_tree "$(hc_pid nginx)") ;;
+	esac
+	# shellcheck disable=SC2086
+	t0=$(bench_cpu_ticks $pids)
 	out=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$url")
+	# shellcheck disable=SC2086
+	t1=$(bench_cpu_ticks $pids)
 	printf '%s\n' "$out" >"$HC_TMP/wrk-$name.txt"
-	printf '%s\n' "$out" | hc_wrk_summary "$name"
+	n=$(printf '%s\n' "$out" | awk '/requests in/ { print $1 }')
+	printf '%s  cpu %s us/req\n' "$(printf '%s\n' "$out" | hc_wrk_summary "$name")" \
+		"$(awk -v t=$((t1 - t0)) -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else printf "-" }')"
 }
 
 echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive $BENCH_KEEPALIVE"

@@ -44,8 +44,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 
 hc_start_redis
 HEADCOUNT_ACCESS_LOG=off HEADCOUNT_METRICS=on hc_start_program health --workers "$BENCH_WORKERS"
-HEADCOUNT_ACCESS_LOG=off HEADCOUNT_METRICS=off "$health" --config "$HC_TMP/settings.conf" \
-	--listen "unix:$HC_TMP/health-off.sock" --socket-mode 0666 --workers "$BENCH_WORKERS" \
+HEADCOUNT_ACCESS_LOG=off HEADCOUNT_METRICS=off "$health" --config "$HC_TMP/settings.conf" $HC_USER_ARGS $HC_SOCKET_ARGS \
+	--listen "unix:$HC_TMP/health-off.sock" --workers "$BENCH_WORKERS" \
 	</dev/null >>"$HC_TMP/health-off.log" 2>&1 &
 hc_track health-off $!
 hc_wait_until 10 test -S "$HC_TMP/health-off.sock" || { echo "bench: health-off did not start" >&2; exit 1; }

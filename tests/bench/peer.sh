@@ -12,6 +12,8 @@
 #                        Requires REDIS_URL (hc_start_redis first).
 #   bench_tree PID...    the PIDs and all their descendants
 #   bench_pss_kib PID... the summed Pss (KiB) of /proc/PID/smaps_rollup
+#   bench_fill N         N instances straight into Redis (registry layout)
+#   bench_cpu_ticks PID... summed utime+stime of the PIDs (clock ticks)
 #   bench_memory LABEL   one line each for headcount's programs (every
 #                        process hc_start_program started, with its workers),
 #                        the peer's node processes and the nginx both sit
@@ -134,4 +136,40 @@ bench_memory() {
 			    pk / 1024, npeer, (pk + ngk) / 1024, (pk + ngk) / (hck + ngk)
 		printf "\n"
 	}'
+}
+
+# bench_fill N [PREFIX]: N instances (ids PREFIX00000.., "backend-") written
+# straight into the layout hc_registry keeps and the peer reads (RESP through
+# redis-cli --pipe: 10,000 heartbeats over HTTP would measure curl).  Flushes
+# Redis first.
+bench_fill() {
+	local n=$1 pfx=${2:-backend-} now
+	hc_redis FLUSHALL >/dev/null
+	now=$(hc_redis TIME | awk 'NR == 1 { s = $1 } NR == 2 { printf "%d", s * 1000 + int($1 / 1000) }')
+	awk -v n="$n" -v now="$now" -v pfx="$pfx" '
+		function cmd(a, b, c, d,    s) {
+			s = "*4\r\n$" length(a) "\r\n" a "\r\n$" length(b) "\r\n" b "\r\n$" length(c) "\r\n" c "\r\n$" length(d) "\r\n" d "\r\n"
+			printf "%s", s
+		}
+		BEGIN {
+			for (i = 0; i < n; i++) {
+				id = sprintf("%s%05d", pfx, i)
+				# a tenth are stale (TTL 30 s)
+				score = (i % 10 == 0) ? now - 60000 : now - (i % 20) * 100
+				cmd("ZADD", "headcount:instances", score, id)
+				data = "{\"started_at\":" (now - 3600000) ",\"last\":" score ",\"hostname\":\"" id ".internal\",\"meta\":{\"zone\":\"lon1\",\"version\":\"1.2.3\",\"slot\":" i "}}"
+				cmd("HSET", "headcount:instance:data", id, data)
+			}
+		}' | hc_redis --pipe >/dev/null
+	[ "$(hc_redis ZCARD headcount:instances)" = "$n" ] || { echo "bench: fill $n failed" >&2; exit 1; }
+}
+
+# bench_cpu_ticks PID...: the summed utime+stime (clock ticks) of the PIDs
+bench_cpu_ticks() {
+	local p sum=0 t
+	for p in "$@"; do
+		t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || true)
+		sum=$((sum + ${t:-0}))
+	done
+	printf '%s\n' "$sum"
 }

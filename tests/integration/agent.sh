@@ -124,7 +124,7 @@ if [ "$MONITORING" = yes ]; then
 	hc_is "$HC_STATUS" 200 "owner refresh -> 200"
 	pruned=$(hc_json '.pruned | join(",")')
 else
-	pruned=$("$top_builddir/cgi/headcount-agent" --config "$HC_TMP/settings.conf" --prune 2>>"$HC_TMP/agent.log" | paste -sd, -)
+	pruned=$("$top_builddir/cgi/headcount-agent" --config "$HC_TMP/settings.conf" $HC_USER_ARGS --prune 2>>"$HC_TMP/agent.log" | paste -sd, -)
 fi
 hc_is "$pruned" "p4,p5,p6,p7,p8,p9" "the owner's refresh prunes the six"
 hc_is "$(hc_redis EXISTS headcount:self_preservation)" 0 "and ends self-preservation"

@@ -237,6 +237,7 @@ hc_redis CONFIG SET notify-keyspace-events '' >/dev/null
 # A second flags program on its own socket behind its own nginx: its own copy.
 mkdir -p "$HC_TMP/node2"
 chmod 755 "$HC_TMP/node2"
+[ "$(id -u)" = 0 ] && chown "$HC_RUN_UID" "$HC_TMP/node2"
 PORT2=$("$top_builddir/tests/freeport")
 cat >"$HC_TMP/node2/nginx.conf" <<EOF
 worker_processes 1;
@@ -256,7 +257,7 @@ http {
 EOF
 [ "$(id -u)" = 0 ] && sed -i '3s/.*/user www-data;/' "$HC_TMP/node2/nginx.conf"
 "$top_builddir/cgi/headcount-flags" --config "$HC_TMP/settings.conf" --listen "unix:$HC_TMP/node2/flags.sock" \
-	--socket-mode 0666 --workers 2 </dev/null >>"$HC_TMP/flags2.log" 2>&1 &
+	$HC_SOCKET_ARGS $HC_USER_ARGS --workers 2 </dev/null >>"$HC_TMP/flags2.log" 2>&1 &
 hc_track flags2 $!
 hc_wait_until 10 test -S "$HC_TMP/node2/flags.sock" || hc_bail "second flags program did not start"
 nginx -p "$HC_TMP/node2/" -e "$HC_TMP/node2/error.log" -c "$HC_TMP/node2/nginx.conf" \
@@ -271,20 +272,23 @@ node2() {	# node2 NAME: prints enabled as node 2 answers it
 }
 hc_ok "node 2 reads the same flags" hc_wait_until 5 answers "$URL2" checkout.new_flow true
 worst=0
+# Polled with a deadline: a poll sent within 100 ms of the PUT's answer must see the change
+# (a slow poll on a loaded machine counts when it was sent in time).
 for round in 1 2 3 4 5 6; do
 	want=$([ $((round % 2)) = 1 ] && echo false || echo true)
 	put checkout.new_flow "?enabled=$want"
 	t0=$(date +%s%N)
 	seen=no
 	while :; do
+		sent=$(( ($(date +%s%N) - t0) / 1000000 ))
+		[ "$sent" -le 100 ] || break
 		if [ "$(node2 checkout.new_flow)" = "$want" ]; then seen=yes; break; fi
-		[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 100 ] || break
 	done
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	[ "$ms" -gt "$worst" ] && worst=$ms
-	hc_is "$seen" yes "round $round: a PUT through node 1 is seen through node 2 within 100 ms ($ms ms)"
+	hc_is "$seen" yes "round $round: a PUT through node 1 is seen through node 2 within 100 ms (poll sent at $sent ms, answered at $ms ms)"
 done
-hc_diag "slowest propagation to node 2: $worst ms (including one curl per poll)"
+hc_diag "slowest answer of node 2 showing the change: $worst ms after the PUT (curl and jq included)"
 put node2.only '?enabled=true'
 del node2.only
 hc_ok "a DELETE through node 1 is seen through node 2 within 100 ms" sh -c '

@@ -222,6 +222,29 @@ hc_is "$(hc_json '[.registered_instances[].instance_id] | join(",")')" \
 	"Web-3,$id128,web-32" "deleted instances are gone"
 hc_is "$(hc_redis HEXISTS headcount:instance:data web-1)" 0 "their data too"
 
+# Stored data is input too: hand-written times at the ends of int64 are shown
+# at the bounds RFC 3339 can write, never a 9-digit year (hc_fmt_ms overflowed).
+hc_redis HSET headcount:instance:data web-min \
+	'{"started_at":-9223372036854775808,"last":-9223372036854775808,"hostname":"h","meta":{}}' >/dev/null
+hc_redis HSET headcount:instance:data web-max \
+	'{"started_at":9223372036854775807,"last":999999999999999999,"hostname":"h","meta":{}}' >/dev/null
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_is "$HC_STATUS" 200 "hand-written extreme times: list 200"
+hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-min") | [.started_at, .last_heartbeat, .is_stale] | map(tostring) | join(" ")')" \
+	"1970-01-01T00:00:00Z 1970-01-01T00:00:00Z true" "INT64_MIN times: the epoch, stale"
+hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-max") | [.started_at, .last_heartbeat, .seconds_since_heartbeat] | map(tostring) | join(" ")')" \
+	"9999-12-31T23:59:59Z 9999-12-31T23:59:59Z 0" "far-future times: the end of year 9999"
+hc_redis HDEL headcount:instance:data web-min web-max >/dev/null
+# A NaN stored before heartbeats refused it (or by hand) never reaches the list.
+hc_redis HSET headcount:instance:data web-nan \
+	'{"started_at":1795341600000,"last":1795341600000,"hostname":"h","meta":{"x":NaN,"y":Infinity}}' >/dev/null
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_ok "stored NaN: the list is strict JSON" python3 -c \
+	'import json, sys; json.loads(sys.argv[1], parse_constant=lambda c: 1 / 0)' "$HC_BODY"
+hc_is "$(hc_json '.registered_instances[] | select(.instance_id == "web-nan") | .meta | tojson')" '{}' \
+	"stored NaN: the damaged record shows its defaults"
+hc_redis HDEL headcount:instance:data web-nan >/dev/null
+
 # ------------------------------------------------------------ Redis down, then back
 hc_stop_redis
 hb "$OWNER" '{"instance_id":"web-1"}'

@@ -118,6 +118,11 @@ hc_start_redis
 redis_back() { metrics && [ "$(val headcount_redis_up)" = 1 ]; }
 hc_ok "headcount_redis_up 1 once Redis is back" hc_wait_until 5 redis_back
 
+# /metrics takes no query key: from the allowlist a stray one is a 400 too
+hc_req GET '/metrics?name[]=x'
+hc_is "$HC_STATUS" 400 "a query key on /metrics: 400"
+hc_is "$HC_CTYPE" application/problem+json "…as problem+json"
+
 # ------------------------------------------------------------ access rule outside the allowlist
 hc_stop_program metrics
 HEADCOUNT_METRICS_ALLOW=192.0.2.0/24 hc_start_program metrics
@@ -130,6 +135,11 @@ hc_is "$HC_STATUS" 401 "a malformed token: 401"
 bad=$(hc_jwt_sign '{"alg":"none","typ":"JWT"}' '{"sub":"x","role":"owner","exp":9999999999}')
 metrics -H "Authorization: Bearer $bad" || true
 hc_is "$HC_STATUS" 401 "alg none: 401"
+hc_req GET '/metrics?x=1'
+hc_is "$HC_STATUS" 401 "outside the allowlist, a query key, no token: 401 (auth before input)"
+hc_req GET '/metrics?x=1' -H "Authorization: Bearer $(hc_token user)"
+hc_is "$HC_STATUS" 400 "with a token, a query key /metrics does not take: 400"
+hc_like "$(hc_json .detail)" '"x" is not accepted' "the 400 names the key"
 for role in user admin owner instance; do
 	metrics -H "Authorization: Bearer $(hc_token "$role")" || true
 	hc_is "$HC_STATUS" 200 "a valid $role token may read /metrics"

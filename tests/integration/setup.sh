@@ -40,6 +40,28 @@ HEADCOUNT_DATA_DIR=$HC_TMP/data
 HEADCOUNT_METRICS_SHM=$HC_TMP/metrics.shm
 export HEADCOUNT_JWT_SECRET HEADCOUNT_DATA_DIR HEADCOUNT_METRICS_SHM
 
+# ----------------------------------------------------------------- who the programs run as
+# As root (CI), no headcount process runs as root: each is given --user
+# (HC_RUN_USER, a system user made when missing), and its socket is 0660
+# with the web server's group (nginx's and Apache's workers run as www-data).
+HC_USER_ARGS=""
+HC_SOCKET_ARGS="--socket-mode 0660"
+HC_RUN_UID=$(id -u)
+if [ "$(id -u)" = 0 ]; then
+	: "${HC_RUN_USER:=headcount}"
+	if ! id -u "$HC_RUN_USER" >/dev/null 2>&1; then
+		# tests run in parallel: another one may be adding it right now
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$HC_RUN_USER" >/dev/null 2>&1 ||
+			id -u "$HC_RUN_USER" >/dev/null 2>&1 || sleep 1
+	fi
+	HC_RUN_UID=$(id -u "$HC_RUN_USER")
+	chown "$HC_RUN_USER" "$HC_TMP" "$HC_TMP/data"	# logs reopened, sockets removed, history
+	HC_USER_ARGS="--user $HC_RUN_USER"
+	HC_SOCKET_ARGS="--socket-mode 0660 --socket-owner $HC_RUN_USER:www-data"
+fi
+export HC_USER_ARGS HC_SOCKET_ARGS HC_RUN_UID
+
 HC_N=0			# TAP tests run so far
 HC_FAILED=0		# of which failed
 HC_PIDS=""		# "name:pid" entries, in start order
@@ -320,8 +342,9 @@ hc_start_program() {
 	sock=$HC_TMP/$name.sock
 	[ -x "$bin" ] || hc_bail "$bin is not built"
 	rm -f "$sock"
-	${HC_WRAP:-} "$bin" --config "$HC_TMP/settings.conf" --listen "unix:$sock" --socket-mode 0666 \
-		--workers "${HC_WORKERS:-3}" "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
+	# shellcheck disable=SC2086
+	${HC_WRAP:-} "$bin" --config "$HC_TMP/settings.conf" --listen "unix:$sock" $HC_SOCKET_ARGS \
+		$HC_USER_ARGS --workers "${HC_WORKERS:-3}" "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
 	pid=$!
 	hc__track "$name" "$pid"
 	if ! hc_wait_until 10 hc__socket_up "$sock" "$pid"; then
@@ -342,7 +365,8 @@ hc_stop_program() {
 hc_start_agent() {
 	local bin=$top_builddir/cgi/headcount-agent pid
 	[ -x "$bin" ] || hc_bail "$bin is not built"
-	"$bin" --config "$HC_TMP/settings.conf" "$@" </dev/null >>"$HC_TMP/agent.log" 2>&1 &
+	# shellcheck disable=SC2086
+	"$bin" --config "$HC_TMP/settings.conf" $HC_USER_ARGS "$@" </dev/null >>"$HC_TMP/agent.log" 2>&1 &
 	pid=$!
 	hc__track agent "$pid"
 }
@@ -355,7 +379,8 @@ hc_start_agent_as() {
 	local name=$1 bin=$top_builddir/cgi/headcount-agent pid
 	shift
 	[ -x "$bin" ] || hc_bail "$bin is not built"
-	"$bin" --config "$HC_TMP/settings.conf" "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
+	# shellcheck disable=SC2086
+	"$bin" --config "$HC_TMP/settings.conf" $HC_USER_ARGS "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
 	pid=$!
 	hc__track "$name" "$pid"
 }

@@ -5,82 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memio.h"
 #include "tap.h"
 
-struct mem {
-	const char	**env;	/* NAME, VALUE, ..., NULL */
-	const char	 *in;
-	size_t		  inlen, inpos;
-	char		  out[70000];
-	size_t		  outlen;
-	int		  fail_write;
-};
-
-static const char *
-mem_getenv(void *ctx, const char *name)
-{
-	struct mem *m = ctx;
-	size_t	 i;
-
-	for (i = 0; m->env[i] != NULL; i += 2)
-		if (strcmp(m->env[i], name) == 0)
-			return m->env[i + 1];
-	return NULL;
-}
-
-static long
-mem_read(void *ctx, char *buf, size_t len)
-{
-	struct mem *m = ctx;
-	size_t	 n = m->inlen - m->inpos;
-
-	if (n > len)
-		n = len;
-	if (n > 1000)	/* short reads, as a socket gives them */
-		n = 1000;
-	memcpy(buf, m->in + m->inpos, n);
-	m->inpos += n;
-	return (long)n;
-}
-
-static int
-mem_write(void *ctx, const char *buf, size_t len)
-{
-	struct mem *m = ctx;
-
-	if (m->fail_write || m->outlen + len >= sizeof(m->out))
-		return -1;
-	memcpy(m->out + m->outlen, buf, len);
-	m->outlen += len;
-	m->out[m->outlen] = '\0';
-	return 0;
-}
-
-static int
-mem_flush(void *ctx)
-{
-	(void)ctx;
-	return 0;
-}
-
 static void
-setup(struct hc_req *req, struct hc_io *io, struct mem *m, const char **env,
+setup(struct hc_req *req, struct hc_io *io, struct memio *m, const char **env,
     const char *body)
 {
-	memset(m, 0, sizeof(*m));
-	m->env = env;
-	m->in = body ? body : "";
-	m->inlen = strlen(m->in);
-	io->getenv = mem_getenv;
-	io->read = mem_read;
-	io->write = mem_write;
-	io->flush = mem_flush;
-	io->ctx = m;
+	memio_setup(io, m, env, body, body ? strlen(body) : 0);
 	hc_req_init(req, io);
 }
 
 static const char *
-body_of(const struct mem *m)
+body_of(const struct memio *m)
 {
 	const char *p = strstr(m->out, "\r\n\r\n");
 
@@ -92,7 +29,7 @@ main(void)
 {
 	struct hc_req	 req;
 	struct hc_io	 io;
-	struct mem	 m;
+	struct memio	 m;
 	json_object	*o, *v;
 	char		 err[256], *big;
 

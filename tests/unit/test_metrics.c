@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "promtext.h"
 #include "tap.h"
 
 static char	 dir[] = "/tmp/test_metrics.XXXXXX";
@@ -20,22 +21,6 @@ seg_path(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return path;
-}
-
-/* The value of the sample line that starts with prefix (name{labels} ), or -1. */
-static double
-sample(const char *text, const char *prefix)
-{
-	const char *p = text;
-	size_t	 n = strlen(prefix);
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, prefix, n) == 0 && p[n] == ' ')
-			return strtod(p + n + 1, NULL);
-		if ((p = strchr(p, '\n')) != NULL)
-			p++;
-	}
-	return -1;
 }
 
 static int
@@ -195,40 +180,40 @@ test_record(void)
 	tap_ok(t != NULL && len == strlen(t), "render answers text of the said length");
 	if (t == NULL)
 		return;
-	tap_is_int(sample(t, "http_requests_total{program=\"test\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"test\",method=\"GET\","
 	    "route=\"/api/v1/flags/{name}\",status=\"200\"}"), 3, "GET 200 counted 3 times");
-	tap_is_int(sample(t, "http_requests_total{program=\"test\",method=\"PUT\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"test\",method=\"PUT\","
 	    "route=\"/api/v1/flags/{name}\",status=\"400\"}"), 1, "PUT 400 counted once");
-	tap_is_int(sample(t, "http_requests_total{program=\"test\",method=\"other\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"test\",method=\"other\","
 	    "route=\"unmatched\",status=\"405\"}"), 1, "unknown method: other, no route: unmatched");
-	tap_is_int(sample(t, "http_requests_total{program=\"test\",method=\"other\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"test\",method=\"other\","
 	    "route=\"unmatched\",status=\"404\"}"), 1, "NULL method counted as other");
-	tap_is_int(sample(t, "http_requests_total{program=\"test\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"test\",method=\"GET\","
 	    "route=\"/weird\\\"route\\\\x\\ny\",status=\"500\"}"), 1,
 	    "label values escaped (quote, backslash, newline)");
 #define H "http_request_duration_seconds"
 #define L "{program=\"test\",route=\"/api/v1/flags/{name}\""
-	tap_is_int(sample(t, H "_bucket" L ",le=\"0.0005\"}"), 2, "le is inclusive: 0.4 ms and 0.5 ms in 0.0005");
-	tap_is_int(sample(t, H "_bucket" L ",le=\"0.0025\"}"), 2, "0.0025 bucket cumulative");
-	tap_is_int(sample(t, H "_bucket" L ",le=\"0.005\"}"), 3, "3 ms in 0.005");
-	tap_is_int(sample(t, H "_bucket" L ",le=\"10\"}"), 3, "20 s above 10");
-	tap_is_int(sample(t, H "_bucket" L ",le=\"+Inf\"}"), 4, "+Inf has all four");
-	tap_is_int(sample(t, H "_count" L "}"), 4, "_count equals +Inf");
+	tap_is_int(prom_sample(t, H "_bucket" L ",le=\"0.0005\"}"), 2, "le is inclusive: 0.4 ms and 0.5 ms in 0.0005");
+	tap_is_int(prom_sample(t, H "_bucket" L ",le=\"0.0025\"}"), 2, "0.0025 bucket cumulative");
+	tap_is_int(prom_sample(t, H "_bucket" L ",le=\"0.005\"}"), 3, "3 ms in 0.005");
+	tap_is_int(prom_sample(t, H "_bucket" L ",le=\"10\"}"), 3, "20 s above 10");
+	tap_is_int(prom_sample(t, H "_bucket" L ",le=\"+Inf\"}"), 4, "+Inf has all four");
+	tap_is_int(prom_sample(t, H "_count" L "}"), 4, "_count equals +Inf");
 	tap_ok(has_line(t, H "_sum" L "} 20.0039"), "_sum is exact in seconds");
 	tap_ok(has_line(t, H "_sum{program=\"test\",route=\"unmatched\"} 0.001"),
 	    "negative duration counts as 0");
 #undef H
 #undef L
-	tap_is_int(sample(t, "headcount_heartbeats_total{program=\"test\"}"), 5, "heartbeats counted");
-	tap_is_int(sample(t, "headcount_flag_changes_total{program=\"test\"}"), 2, "flag changes counted");
-	tap_is_int(sample(t, "headcount_redis_errors_total{program=\"test\"}"), 0, "redis errors present at 0");
-	tap_is_int(sample(t, "headcount_slow_requests_total{program=\"test\"}"), 1, "one request over 1000 ms");
-	tap_ok(sample(t, "process_resident_memory_bytes{program=\"test\"}") > 0, "RSS of this process");
-	tap_ok(sample(t, "process_open_fds{program=\"test\"}") > 0, "open fds of this process");
-	tap_ok(sample(t, "process_start_time_seconds{program=\"test\"}") > 1e9, "start time is an epoch time");
-	tap_ok(sample(t, "process_cpu_seconds_total{program=\"test\"}") >= 0, "cpu seconds present");
-	tap_is_int(sample(t, "headcount_metrics_dropped_total"), 0, "nothing dropped");
-	tap_is_int(sample(t, "headcount_metrics_series"), 8, "8 series in use");
+	tap_is_int(prom_sample(t, "headcount_heartbeats_total{program=\"test\"}"), 5, "heartbeats counted");
+	tap_is_int(prom_sample(t, "headcount_flag_changes_total{program=\"test\"}"), 2, "flag changes counted");
+	tap_is_int(prom_sample(t, "headcount_redis_errors_total{program=\"test\"}"), 0, "redis errors present at 0");
+	tap_is_int(prom_sample(t, "headcount_slow_requests_total{program=\"test\"}"), 1, "one request over 1000 ms");
+	tap_ok(prom_sample(t, "process_resident_memory_bytes{program=\"test\"}") > 0, "RSS of this process");
+	tap_ok(prom_sample(t, "process_open_fds{program=\"test\"}") > 0, "open fds of this process");
+	tap_ok(prom_sample(t, "process_start_time_seconds{program=\"test\"}") > 1e9, "start time is an epoch time");
+	tap_ok(prom_sample(t, "process_cpu_seconds_total{program=\"test\"}") >= 0, "cpu seconds present");
+	tap_is_int(prom_sample(t, "headcount_metrics_dropped_total"), 0, "nothing dropped");
+	tap_is_int(prom_sample(t, "headcount_metrics_series"), 8, "8 series in use");
 	tap_ok(has_line(t, "# TYPE http_request_duration_seconds histogram"), "histogram TYPE");
 	tap_ok(has_line(t, "# TYPE process_cpu_seconds_total counter"), "cpu is a counter");
 	tap_ok(format_ok(t, why, sizeof(why)), "text format rules hold %s", why);
@@ -239,9 +224,9 @@ test_record(void)
 	hc_metrics_request("GET", "/api/v1/flags/{name}", 200, 0.1);
 	hc_metrics_count(HC_METRIC_HEARTBEATS, 5);
 	t = render();
-	tap_is_int(sample(t, "http_requests_total{program=\"test\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"test\",method=\"GET\","
 	    "route=\"/api/v1/flags/{name}\",status=\"200\"}"), 3, "disabled: request not counted");
-	tap_is_int(sample(t, "headcount_heartbeats_total{program=\"test\"}"), 5, "disabled: event not counted");
+	tap_is_int(prom_sample(t, "headcount_heartbeats_total{program=\"test\"}"), 5, "disabled: event not counted");
 	free(t);
 
 	/* slow threshold */
@@ -249,7 +234,7 @@ test_record(void)
 	hc_metrics_request("GET", "/slow", 200, 0.006);
 	hc_metrics_request("GET", "/slow", 200, 0.004);
 	t = render();
-	tap_is_int(sample(t, "headcount_slow_requests_total{program=\"test\"}"), 2, "HEADCOUNT_SLOW_MS=5: one more slow");
+	tap_is_int(prom_sample(t, "headcount_slow_requests_total{program=\"test\"}"), 2, "HEADCOUNT_SLOW_MS=5: one more slow");
 	free(t);
 	hc_metrics_config(1, 1000);
 	hc_metrics_close();
@@ -299,19 +284,19 @@ test_processes(void)
 		    WEXITSTATUS(st) == 0;
 	tap_ok(okc, "4 forked workers recorded 5000 requests each");
 	t = render();
-	tap_is_int(sample(t, "http_requests_total{program=\"multi\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"multi\",method=\"GET\","
 	    "route=\"/shared\",status=\"200\"}"), 20000, "no increment lost across processes");
 	for (i = 0; i < 100; i++) {
 		snprintf(key, sizeof(key), "http_requests_total{program=\"multi\","
 		    "method=\"POST\",route=\"/race/%d\",status=\"201\"}", i);
-		total += (long)sample(t, key);
+		total += (long)prom_sample(t, key);
 	}
 	tap_is_int(total, 20000, "series created concurrently: each once, none lost");
-	tap_is_int(sample(t, "headcount_metrics_series"), 202, "202 series, no duplicate");
-	tap_is_int(sample(t, "headcount_requests_accepted_total{program=\"multi\"}"), 20000, "accepted counts every request");
-	tap_ok(sample(t, "headcount_workers_all_busy_total{program=\"multi\"}") >= 0, "all-busy counter present");
-	tap_is_int(sample(t, "headcount_workers_busy{program=\"multi\"}"), 0, "exited workers are not busy");
-	tap_is_int(sample(t, "headcount_workers_idle{program=\"multi\"}"), 0, "exited workers are gone");
+	tap_is_int(prom_sample(t, "headcount_metrics_series"), 202, "202 series, no duplicate");
+	tap_is_int(prom_sample(t, "headcount_requests_accepted_total{program=\"multi\"}"), 20000, "accepted counts every request");
+	tap_ok(prom_sample(t, "headcount_workers_all_busy_total{program=\"multi\"}") >= 0, "all-busy counter present");
+	tap_is_int(prom_sample(t, "headcount_workers_busy{program=\"multi\"}"), 0, "exited workers are not busy");
+	tap_is_int(prom_sample(t, "headcount_workers_idle{program=\"multi\"}"), 0, "exited workers are gone");
 	tap_ok(format_ok(t, why, sizeof(why)), "format rules hold after concurrency %s", why);
 	free(t);
 
@@ -334,14 +319,14 @@ test_processes(void)
 	tap_ok(read(ready[0], &c, 1) == 1, "victim worker is in a request");
 	close(ready[0]);
 	t = render();
-	tap_is_int(sample(t, "headcount_workers_busy{program=\"multi\"}"), 1, "busy gauge sees the victim");
+	tap_is_int(prom_sample(t, "headcount_workers_busy{program=\"multi\"}"), 1, "busy gauge sees the victim");
 	free(t);
 	kill(victim, SIGKILL);
 	waitpid(victim, &st, 0);
 	t = render();
-	tap_is_int(sample(t, "http_requests_total{program=\"multi\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"multi\",method=\"GET\","
 	    "route=\"/victim\",status=\"200\"}"), 7, "counts survive SIGKILL of the worker");
-	tap_is_int(sample(t, "headcount_workers_busy{program=\"multi\"}"), 0, "dead worker left the busy gauge");
+	tap_is_int(prom_sample(t, "headcount_workers_busy{program=\"multi\"}"), 0, "dead worker left the busy gauge");
 	free(t);
 
 	/* an idle live worker, and a second program in the same segment */
@@ -364,18 +349,18 @@ test_processes(void)
 	tap_ok(read(ready[0], &c, 1) == 1, "second program recorded");
 	close(ready[0]);
 	t = render();
-	tap_is_int(sample(t, "headcount_workers_idle{program=\"other\"}"), 1, "idle worker of the other program");
-	tap_is_int(sample(t, "headcount_redis_errors_total{program=\"other\"}"), 3, "events are per program");
-	tap_is_int(sample(t, "http_requests_total{program=\"other\",method=\"DELETE\","
+	tap_is_int(prom_sample(t, "headcount_workers_idle{program=\"other\"}"), 1, "idle worker of the other program");
+	tap_is_int(prom_sample(t, "headcount_redis_errors_total{program=\"other\"}"), 3, "events are per program");
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"other\",method=\"DELETE\","
 	    "route=\"/o/{id}\",status=\"204\"}"), 1, "the other program's requests");
 	tap_ok(format_ok(t, why, sizeof(why)), "format rules hold with two programs %s", why);
 	free(t);
 	kill(victim, SIGTERM);
 	waitpid(victim, &st, 0);
 	t = render();
-	tap_ok(sample(t, "process_resident_memory_bytes{program=\"other\"}") == -1,
+	tap_ok(prom_sample(t, "process_resident_memory_bytes{program=\"other\"}") == -1,
 	    "a program with no live process has no RSS sample");
-	tap_is_int(sample(t, "headcount_redis_errors_total{program=\"other\"}"), 3, "its counters stay");
+	tap_is_int(prom_sample(t, "headcount_redis_errors_total{program=\"other\"}"), 3, "its counters stay");
 	free(t);
 	hc_metrics_close();
 }
@@ -394,14 +379,14 @@ test_full(void)
 		hc_metrics_request("GET", route, 200, 0.001);
 	}
 	t = render();
-	tap_is_int(sample(t, "headcount_metrics_series"), HC_METRICS_SERIES, "the table filled up");
-	tap_is_int(sample(t, "headcount_metrics_dropped_total"), 10, "10 series dropped, counted");
-	tap_is_int(sample(t, "http_requests_total{program=\"full\",method=\"GET\","
+	tap_is_int(prom_sample(t, "headcount_metrics_series"), HC_METRICS_SERIES, "the table filled up");
+	tap_is_int(prom_sample(t, "headcount_metrics_dropped_total"), 10, "10 series dropped, counted");
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"full\",method=\"GET\","
 	    "route=\"/r/1\",status=\"200\"}"), 1, "existing series still count");
 	hc_metrics_request("GET", "/r/1", 200, 0.001);
 	free(t);
 	t = render();
-	tap_is_int(sample(t, "http_requests_total{program=\"full\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"full\",method=\"GET\","
 	    "route=\"/r/1\",status=\"200\"}"), 2, "and keep counting when full");
 	free(t);
 	hc_metrics_close();
@@ -421,13 +406,13 @@ test_layout(void)
 	    "a file of another layout is replaced");
 	hc_metrics_request("GET", "/x", 200, 0.001);
 	t = render();
-	tap_is_int(sample(t, "http_requests_total{program=\"lay\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"lay\",method=\"GET\","
 	    "route=\"/x\",status=\"200\"}"), 1, "and works");
 	free(t);
 	/* reopening keeps what was counted */
 	tap_ok(hc_metrics_open(seg_path("d.shm"), "lay", err, sizeof(err)) == 0, "reopen");
 	t = render();
-	tap_is_int(sample(t, "http_requests_total{program=\"lay\",method=\"GET\","
+	tap_is_int(prom_sample(t, "http_requests_total{program=\"lay\",method=\"GET\","
 	    "route=\"/x\",status=\"200\"}"), 1, "counts persist across opens");
 	free(t);
 	hc_metrics_close();

@@ -162,7 +162,7 @@ test_check(void)
 		const struct ccase *c = &ccases[i];
 
 		body = NULL;
-		if (c->body != NULL && hc_json_parse(c->body, strlen(c->body), &body,
+		if (c->body != NULL && hc_json_parse(c->body, strlen(c->body), 0, &body,
 		    err, sizeof(err)) != HC_OK) {
 			tap_ok(0, "case %zu: body parses: %s", i, err);
 			continue;
@@ -205,7 +205,7 @@ test_values(void)
 	char		*cap[1] = { "web-1" }, err[256];
 	const char	*b = "{\"name\":\"host\",\"n\":-3,\"meta\":{\"k\":1.5},\"ok\":true}";
 
-	tap_ok(hc_json_parse(b, strlen(b), &body, err, sizeof(err)) == HC_OK, "body parses");
+	tap_ok(hc_json_parse(b, strlen(b), 0, &body, err, sizeof(err)) == HC_OK, "body parses");
 	hc_query_parse(&q, "format=csv&from=2026-11-22T10:00:00Z&on=false&tag=a&tag=b");
 	memset(&in, 0, sizeof(in));
 	in.pattern = "/api/v1/things/{id}";

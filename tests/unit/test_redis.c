@@ -126,6 +126,7 @@ main(void)
 	tap_ok(hc_redis_errors(r) >= 1, "failure counted");
 	hc_redis_free(r);
 	hc_redis_free(NULL);
+	signal(SIGPIPE, SIG_IGN);	/* as every program does: a closed peer is an error, not death */
 
 	if (system("command -v redis-server >/dev/null 2>&1") != 0) {
 		if (in_ci) {
@@ -179,7 +180,36 @@ main(void)
 	t0 = hc_mono_ms();
 	tap_is_int(hc_redis_ping(r, NULL), -1, "ping to a stopped server fails");
 	tap_ok(hc_mono_ms() - t0 < 1500, "within the command timeout (%.0f ms)", hc_mono_ms() - t0);
+	tap_ok(strstr(hc_redis_errstr(r), "no answer within 300 ms") != NULL,
+	    "a timeout says so (%s)", hc_redis_errstr(r));
 	kill(server, SIGCONT);
+
+	/*
+	 * A timeout is never followed by a second try: the first INCR waits
+	 * out the timeout, the immediate second call (what a caller that
+	 * retries would do) fails without being sent.  Redis runs whatever
+	 * reached it once it continues, so the count tells.
+	 */
+	t0 = hc_mono_ms();
+	while ((rep = hc_redis_cmd(r, "SET hung 0")) == NULL && hc_mono_ms() - t0 < 3000)
+		usleep(20000);	/* the backoff after the last timeout */
+	tap_ok(rep != NULL, "the server answers again once continued");
+	freeReplyObject(rep);
+	kill(server, SIGSTOP);
+	rep = hc_redis_cmd(r, "INCR hung");
+	tap_ok(rep == NULL, "INCR to a stopped server fails");
+	freeReplyObject(rep);
+	rep = hc_redis_cmd(r, "INCR hung");
+	tap_ok(rep == NULL, "an immediate second INCR fails too");
+	freeReplyObject(rep);
+	kill(server, SIGCONT);
+	t0 = hc_mono_ms();
+	while ((rep = hc_redis_cmd(r, "GET hung")) == NULL && hc_mono_ms() - t0 < 3000)
+		usleep(20000);
+	tap_ok(rep != NULL && rep->type == REDIS_REPLY_STRING && strcmp(rep->str, "1") == 0,
+	    "after a timeout nothing was sent again (hung = %s)",
+	    rep != NULL && rep->str != NULL ? rep->str : hc_redis_errstr(r));
+	freeReplyObject(rep);
 
 	/* the server goes away and comes back: reconnect without a new handle */
 	stop_redis();
@@ -190,6 +220,22 @@ main(void)
 		usleep(20000);
 	tap_is_int(hc_redis_ping(r, NULL), 0, "reconnected lazily after the restart");
 	tap_ok(hc_redis_context(r) != NULL, "context available");
+
+	/* a quick restart under an idle connection: the first command works */
+	stop_redis();
+	tap_is_int(start_redis(), 0, "redis-server restarted under an idle connection");
+	tap_is_int(hc_redis_ping(r, NULL), 0, "the first PING after the restart succeeds");
+	stop_redis();
+	tap_is_int(start_redis(), 0, "restarted again");
+	tap_ok(hc_redis_append(r, "SET p 1") == 0 && hc_redis_append(r, "GET p") == 0,
+	    "a pipeline queued on the stale connection");
+	rep = hc_redis_reply(r);
+	tap_ok(rep != NULL && rep->type == REDIS_REPLY_STATUS, "its first reply arrives");
+	freeReplyObject(rep);
+	rep = hc_redis_reply(r);
+	tap_ok(rep != NULL && rep->type == REDIS_REPLY_STRING && strcmp(rep->str, "1") == 0,
+	    "and its second");
+	freeReplyObject(rep);
 	hc_redis_free(r);
 
 	stop_redis();

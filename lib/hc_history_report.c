@@ -1,0 +1,464 @@
+/* hc_history_report: the history report (buckets and mismatch periods) in JSON and streamed CSV. */
+#include "config.h"
+#include "hc_history.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "hc_history_int.h"
+#include "hc_json.h"
+#include "hc_time.h"
+
+int
+hc_history_range_make(long long from, long long to, long step, long long now,
+    struct hc_history_range *out, char *why, size_t whylen)
+{
+	long long	 n;
+
+	if (step < 1 || step > HC_HISTORY_MAX_STEP) {
+		snprintf(why, whylen, "step must be an integer in [1, %ld]", HC_HISTORY_MAX_STEP);
+		return -1;
+	}
+	if (from < 0 || to < 0) {
+		snprintf(why, whylen, "from and to must not be before 1970");
+		return -1;
+	}
+	if (from > to) {
+		snprintf(why, whylen, "from is after to");
+		return -1;
+	}
+	out->step = step;
+	out->from = from - from % step;
+	out->to = to % step == 0 ? to : to - to % step + step;
+	out->now = now;
+	n = (out->to - out->from) / step;
+	if (n > HC_HISTORY_MAX_POINTS) {
+		snprintf(why, whylen, "%lld points of %ld s between from and to: at most %ld "
+		    "are allowed (use a larger step or a shorter range)", n, step,
+		    HC_HISTORY_MAX_POINTS);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hc_history_parse(const char *from, const char *to, const char *step, const char *format,
+    long long now, struct hc_history_range *r, int *csv, char *why, size_t whylen)
+{
+	time_t		 f = 0, t = 0;
+	long long	 st = 300;
+	char		*end;
+
+	*csv = 0;
+	if (step != NULL) {
+		errno = 0;
+		st = strtoll(step, &end, 10);
+		if (*step < '0' || *step > '9' || *end != '\0' || errno != 0 ||
+		    st < 1 || st > HC_HISTORY_MAX_STEP) {
+			snprintf(why, whylen, "step: not a positive integer of seconds in "
+			    "[1, %ld]", HC_HISTORY_MAX_STEP);
+			return -1;
+		}
+	}
+	if (format != NULL) {
+		if (strcmp(format, "csv") == 0)
+			*csv = 1;
+		else if (strcmp(format, "json") != 0) {
+			snprintf(why, whylen, "format: not one of json, csv");
+			return -1;
+		}
+	}
+	if (from != NULL && hc_time_parse(from, &f) == -1) {
+		snprintf(why, whylen, "from: not an RFC 3339 date-time (2026-11-22T10:00:00Z)");
+		return -1;
+	}
+	if (to != NULL && hc_time_parse(to, &t) == -1) {
+		snprintf(why, whylen, "to: not an RFC 3339 date-time (2026-11-22T10:00:00Z)");
+		return -1;
+	}
+	if (to == NULL)
+		t = (time_t)now;
+	if (from == NULL)
+		f = t - 86400;
+	return hc_history_range_make((long long)f, (long long)t, (long)st, now, r, why, whylen);
+}
+
+/* The rollup a step can be built from (3600 or 86400), or 0 for the samples. */
+static long
+hc_history_rollup_of(long step)
+{
+	if (step % 86400 == 0)
+		return 86400;
+	if (step % 3600 == 0)
+		return 3600;
+	return 0;
+}
+
+static long
+hc_col_long(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
+	    (long)sqlite3_column_int64(st, i);
+}
+
+enum hc_err
+hc_history_points(struct hc_history *h, const struct hc_history_range *r,
+    hc_history_point_fn fn, void *ud)
+{
+	struct hc_history_point	 p;
+	sqlite3_stmt		*st;
+	long long		 t, bucket, sum = 0;
+	long			 roll = hc_history_rollup_of(r->step), amin, amax;
+	int			 rc, open = 0;
+	enum hc_err		 err = HC_OK;
+
+	if ((st = hc_history_stmt(h, roll ? HC_HQ_ROLLED : HC_HQ_RAW)) == NULL)
+		return HC_ERR_SQLITE;
+	if (roll) {
+		sqlite3_bind_int64(st, 1, roll);
+		sqlite3_bind_int64(st, 2, r->from);
+		sqlite3_bind_int64(st, 3, r->to);
+	} else {
+		sqlite3_bind_int64(st, 1, r->from);
+		sqlite3_bind_int64(st, 2, r->to);
+	}
+	memset(&p, 0, sizeof(p));
+	/* Rows come in time order: a bucket is done when the next row is past it. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t = sqlite3_column_int64(st, 0);
+		bucket = t - t % r->step;
+		if (open && bucket != p.t) {
+			p.active_avg = (double)sum / (double)p.samples;
+			if (fn(ud, &p) != 0) {
+				err = HC_ERR_IO;
+				goto out;
+			}
+			open = 0;
+		}
+		amin = (long)sqlite3_column_int64(st, 3);
+		amax = (long)sqlite3_column_int64(st, 4);
+		if (!open) {
+			memset(&p, 0, sizeof(p));
+			p.t = bucket;
+			p.active_min = amin;
+			p.active_max = amax;
+			sum = 0;
+			open = 1;
+		}
+		p.samples += (long)sqlite3_column_int64(st, 1);
+		p.desired = hc_col_long(st, 2);	/* the latest row's */
+		if (amin < p.active_min)
+			p.active_min = amin;
+		if (amax > p.active_max)
+			p.active_max = amax;
+		sum += sqlite3_column_int64(st, 5);
+		if ((long)sqlite3_column_int64(st, 6) > p.stale_max)
+			p.stale_max = (long)sqlite3_column_int64(st, 6);
+	}
+	if (rc != SQLITE_DONE) {
+		hc_history_seterr(h, "SELECT points");
+		err = HC_ERR_SQLITE;
+		goto out;
+	}
+	if (open && p.samples > 0) {
+		p.active_avg = (double)sum / (double)p.samples;
+		if (fn(ud, &p) != 0)
+			err = HC_ERR_IO;
+	}
+out:
+	sqlite3_reset(st);
+	return err;
+}
+
+enum hc_err
+hc_history_periods(struct hc_history *h, const struct hc_history_range *r,
+    hc_history_period_fn fn, void *ud)
+{
+	struct hc_history_period p;
+	sqlite3_stmt		*st, *nx;
+	long long		 last;
+	int			 rc, nrc;
+	enum hc_err		 err = HC_OK;
+
+	if ((st = hc_history_stmt(h, HC_HQ_PERIODS)) == NULL)
+		return HC_ERR_SQLITE;
+	sqlite3_bind_int64(st, 1, r->from);
+	sqlite3_bind_int64(st, 2, r->to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&p, 0, sizeof(p));
+		p.start = sqlite3_column_int64(st, 0);
+		last = sqlite3_column_int64(st, 1);
+		p.desired = hc_col_long(st, 2);
+		p.active_min = (long)sqlite3_column_int64(st, 3);
+		/* It ended with the first sample after its last one; none yet: running. */
+		if ((nx = hc_history_stmt(h, HC_HQ_NEXT)) == NULL) {
+			err = HC_ERR_SQLITE;
+			goto out;
+		}
+		sqlite3_bind_int64(nx, 1, last);
+		nrc = sqlite3_step(nx);
+		if (nrc == SQLITE_ROW)
+			p.end = sqlite3_column_int64(nx, 0);
+		sqlite3_reset(nx);
+		if (nrc != SQLITE_ROW && nrc != SQLITE_DONE) {
+			hc_history_seterr(h, "SELECT next sample");
+			err = HC_ERR_SQLITE;
+			goto out;
+		}
+		if (fn(ud, &p) != 0) {
+			err = HC_ERR_IO;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		hc_history_seterr(h, "SELECT mismatches");
+		err = HC_ERR_SQLITE;
+	}
+out:
+	sqlite3_reset(st);
+	return err;
+}
+
+static json_object *
+hc_time_json(long long t)
+{
+	char	 buf[HC_TIME_BUFSZ];
+
+	return json_object_new_string(hc_time_fmt((time_t)t, buf));
+}
+
+static json_object *
+hc_count_json(long v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}
+
+static int
+hc_add(json_object *o, const char *key, json_object *v, int nullable)
+{
+	if (v == NULL && !nullable)
+		return -1;
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+hc_point_json(void *ud, const struct hc_history_point *p)
+{
+	json_object	*arr = ud, *o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	if (hc_add(o, "t", hc_time_json(p->t), 0) == -1 ||
+	    hc_add(o, "samples", json_object_new_int64(p->samples), 0) == -1 ||
+	    hc_add(o, "desired", hc_count_json(p->desired), 1) == -1 ||
+	    hc_add(o, "active_min", json_object_new_int64(p->active_min), 0) == -1 ||
+	    hc_add(o, "active_max", json_object_new_int64(p->active_max), 0) == -1 ||
+	    hc_add(o, "active_avg", hc_json_double(p->active_avg, 2), 0) == -1 ||
+	    hc_add(o, "stale_max", json_object_new_int64(p->stale_max), 0) == -1 ||
+	    json_object_array_add(arr, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+struct hc_period_ctx {
+	json_object	*arr;
+	long long	 now;
+};
+
+static int
+hc_period_json(void *ud, const struct hc_history_period *p)
+{
+	struct hc_period_ctx *c = ud;
+	json_object	*o;
+	long long	 dur = (p->end ? p->end : c->now) - p->start;
+
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	if (hc_add(o, "start", hc_time_json(p->start), 0) == -1 ||
+	    hc_add(o, "end", p->end ? hc_time_json(p->end) : NULL, 1) == -1 ||
+	    hc_add(o, "duration_seconds", json_object_new_int64(dur > 0 ? dur : 0), 0) == -1 ||
+	    hc_add(o, "desired", hc_count_json(p->desired), 1) == -1 ||
+	    hc_add(o, "active_min", json_object_new_int64(p->active_min), 0) == -1 ||
+	    json_object_array_add(c->arr, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* A read transaction, so that points and periods see the same samples. */
+static enum hc_err
+hc_history_read_begin(struct hc_history *h)
+{
+	if (sqlite3_exec(h->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		hc_history_seterr(h, "BEGIN");
+		return HC_ERR_SQLITE;
+	}
+	return HC_OK;
+}
+
+static void
+hc_history_read_end(struct hc_history *h)
+{
+	if (!sqlite3_get_autocommit(h->db))
+		(void)sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+}
+
+json_object *
+hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
+    enum hc_err *err)
+{
+	struct hc_period_ctx	 pc;
+	json_object		*o = NULL, *pts = NULL;
+	enum hc_err		 e;
+
+	pc.arr = NULL;
+	pc.now = r->now;
+	*err = HC_ERR_NOMEM;
+	if ((o = json_object_new_object()) == NULL ||
+	    hc_add(o, "from", hc_time_json(r->from), 0) == -1 ||
+	    hc_add(o, "to", hc_time_json(r->to), 0) == -1 ||
+	    hc_add(o, "step", json_object_new_int64(r->step), 0) == -1 ||
+	    (pts = json_object_new_array()) == NULL ||
+	    (pc.arr = json_object_new_array()) == NULL)
+		goto fail;
+	if ((e = hc_history_read_begin(h)) != HC_OK) {
+		*err = e;
+		goto fail;
+	}
+	e = hc_history_points(h, r, hc_point_json, pts);
+	if (e == HC_OK)
+		e = hc_history_periods(h, r, hc_period_json, &pc);
+	hc_history_read_end(h);
+	if (e != HC_OK) {
+		*err = e == HC_ERR_IO ? HC_ERR_NOMEM : e;
+		goto fail;
+	}
+	if (json_object_object_add(o, "points", pts) != 0)
+		goto fail;
+	pts = NULL;
+	if (json_object_object_add(o, "mismatch_periods", pc.arr) != 0)
+		goto fail;
+	*err = HC_OK;
+	return o;
+fail:
+	json_object_put(pts);
+	json_object_put(pc.arr);
+	json_object_put(o);
+	return NULL;
+}
+
+struct hc_csv {
+	hc_history_write_fn	 write;
+	void			*ud;
+	char			 buf[16384];
+	size_t			 len;
+	int			 failed;
+};
+
+static int
+hc_csv_flush(struct hc_csv *c)
+{
+	if (c->len > 0 && c->write(c->ud, c->buf, c->len) != 0)
+		c->failed = 1;
+	c->len = 0;
+	return c->failed ? -1 : 0;
+}
+
+static int
+hc_csv_point(void *ud, const struct hc_history_point *p)
+{
+	struct hc_csv	*c = ud;
+	char		 t[HC_TIME_BUFSZ], d[24] = "", avg[32];
+	json_object	*a;
+	int		 n;
+
+	if (sizeof(c->buf) - c->len < 160 && hc_csv_flush(c) == -1)
+		return -1;
+	if (p->desired >= 0)
+		snprintf(d, sizeof(d), "%ld", p->desired);
+	/* The same digits as the JSON report. */
+	if ((a = hc_json_double(p->active_avg, 2)) == NULL)
+		return -1;
+	snprintf(avg, sizeof(avg), "%s", json_object_to_json_string(a));
+	json_object_put(a);
+	n = snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s,%ld,%s,%ld,%ld,%s,%ld\n",
+	    hc_time_fmt((time_t)p->t, t), p->samples, d, p->active_min, p->active_max,
+	    avg, p->stale_max);
+	if (n < 0 || (size_t)n >= sizeof(c->buf) - c->len)
+		return -1;
+	c->len += (size_t)n;
+	return 0;
+}
+
+enum hc_err
+hc_history_report_csv(struct hc_history *h, const struct hc_history_range *r,
+    hc_history_write_fn write, void *ud)
+{
+	static const char head[] = "t,samples,desired,active_min,active_max,active_avg,stale_max\n";
+	struct hc_csv	*c;
+	enum hc_err	 e;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return HC_ERR_NOMEM;
+	c->write = write;
+	c->ud = ud;
+	memcpy(c->buf, head, sizeof(head) - 1);
+	c->len = sizeof(head) - 1;
+	if ((e = hc_history_read_begin(h)) == HC_OK) {
+		e = hc_history_points(h, r, hc_csv_point, c);
+		hc_history_read_end(h);
+	}
+	if (e == HC_OK && hc_csv_flush(c) == -1)
+		e = HC_ERR_IO;
+	if (e == HC_ERR_IO && !c->failed)
+		e = HC_ERR_NOMEM;
+	free(c);
+	return e;
+}
+
+static enum hc_err
+hc_explain_one(struct hc_history *h, enum hc_hq q, FILE *fp)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 sql[1024];
+	int		 rc;
+
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", hc_history_query_text(q));
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		hc_history_seterr(h, "EXPLAIN");
+		return HC_ERR_SQLITE;
+	}
+	fprintf(fp, "query: %s\n", hc_history_query_text(q));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fprintf(fp, "plan: %s\n", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		hc_history_seterr(h, "EXPLAIN");
+		return HC_ERR_SQLITE;
+	}
+	return HC_OK;
+}
+
+enum hc_err
+hc_history_explain(struct hc_history *h, const struct hc_history_range *r, FILE *fp)
+{
+	enum hc_err	 e;
+
+	if ((e = hc_explain_one(h, hc_history_rollup_of(r->step) ? HC_HQ_ROLLED : HC_HQ_RAW,
+	    fp)) != HC_OK ||
+	    (e = hc_explain_one(h, HC_HQ_PERIODS, fp)) != HC_OK ||
+	    (e = hc_explain_one(h, HC_HQ_NEXT, fp)) != HC_OK)
+		return e;
+	return HC_OK;
+}
