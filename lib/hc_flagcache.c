@@ -79,7 +79,7 @@ hc_flagcache_open(void *mem, size_t len, char *err, size_t errlen)
 {
 	struct hc_flagcache *fc;
 
-	if (mem == NULL || len < sizeof(struct hc_flagshm) + 64) {
+	if (mem == NULL || len <= sizeof(struct hc_flagshm)) {
 		snprintf(err, errlen, "flags cache: a segment of %zu bytes is too small", len);
 		return NULL;
 	}
