@@ -183,6 +183,28 @@ problem 400 "DELETE with a query parameter"
 hc_is "$(hash_dump)" "$before" "no refused request changed the hash"
 hc_is "$(wc -l <"$HC_TMP/events.out")" "$nevents" "no refused request published an event"
 
+# ------------------------------------------------------------ hostile input: never a 5xx
+before=$(hash_dump)
+fivexx=0
+n=0
+for path in /api/v1/flags/x /api/v1/flags/%ff%fe /api/v1/flags/..%2f.. "/api/v1/flags/$(printf 'a%.0s' $(seq 300))" \
+	'/api/v1/flags/x?enabled=%00' '/api/v1/flags/x?enabled=true%00' '/api/v1/flags/x?%3d=1' '/api/v1/flags?;=' \
+	/ofrep/v1/evaluate/flags/x '/ofrep/v1/evaluate/flags?flagConfigEtag=%ff' /ofrep/v1/evaluate/flags/%ff \
+	'/ofrep/v1/configuration?a'; do
+	for body in '' '{' '{"enabled":tru}' '{"enabled":true,"enabled":false}' '{"context":{"a":NaN}}' \
+		'{"context":[' '\u0000' '{"enabled":1e999}' "{\"context\":{\"k\":\"$(printf '\\ud800')\"}}" \
+		'[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]'; do
+		for m in GET PUT POST DELETE PATCH; do
+			code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X "$m" -H "Authorization: Bearer $USER" \
+				-H 'Content-Type: application/json' --data-binary "$body" "$HC_URL$path")
+			n=$((n + 1))
+			case $code in 5*|000) fivexx=$((fivexx + 1)); hc_diag "$m $path <$body>: $code" ;; esac
+		done
+	done
+done
+hc_is "$fivexx" 0 "$n hostile requests (user token): no 5xx"
+hc_is "$(hash_dump)" "$before" "and the hash is unchanged"
+
 # ------------------------------------------------------------ delete
 del dark-mode
 hc_is "$HC_STATUS" 204 "DELETE -> 204"
