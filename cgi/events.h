@@ -33,6 +33,7 @@ struct ev_client {
 	int			 live;		/* counted and in the hub's list */
 	int			 dropping;	/* being disconnected */
 	int			 ka_due;	/* a keep-alive comment is owed (SSE) */
+	int			 joined;	/* headers (SSE) or handshake (WS) are out */
 	struct ev_client	*prev, *next;
 	struct ev_subject	*subj;
 	char			*chstore;	/* the filter's channels, or NULL: all */
