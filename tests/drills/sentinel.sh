@@ -5,18 +5,22 @@
 # agent reach Redis through REDIS_URL=redis+sentinel://...  The master is
 # killed (SIGKILL): heartbeats and /health/ready answer 503 with Retry-After
 # only until the sentinels have chosen the new master, then succeed against it
-# with no restart; self-preservation keeps every instance although each went
-# past HEADCOUNT_PRUNE_AFTER during the gap; the old master comes back as a
-# replica and no program connects to it or writes to it.
+# with no restart; every instance goes stale during the gap (TTL 2 s) and none
+# is pruned or lost; the old master comes back as a replica and no program
+# connects to it or writes to it.
 . "$(dirname "$0")/../integration/setup.sh"
 . "$top_srcdir/tests/drills/drill.sh"
 
 hc_need redis-server redis-sentinel redis-cli nginx curl jq python3
 hc_need_program health instances agent token
 
-# Short times, so that the gap of a failover (about down-after + an election)
-# outlasts both the TTL and the prune age: only self-preservation keeps the fleet.
-export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=3 HEADCOUNT_HEARTBEAT_INTERVAL=1
+# The gap of a failover (down-after 2 s + an election, ~3.5 s) outlasts the
+# TTL: every instance goes stale and the agent's first pass afterwards may
+# enter self-preservation.  HEADCOUNT_PRUNE_AFTER stays above the gap: with
+# a prune age shorter than the outage, the first pass after it prunes the
+# instances whose next heartbeat has not come yet (the others are already
+# renewed, so self-preservation does not engage): see README, Sentinel.
+export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=10 HEADCOUNT_HEARTBEAT_INTERVAL=1
 export HEADCOUNT_REDIS_TIMEOUT_MS=500 HEADCOUNT_INSTANCE_ID=drill-node
 export HC_WORKERS=3
 IDS=20
