@@ -9,7 +9,8 @@ again.  Runs until --stop-file appears (or --seconds pass), then writes a
 JSON summary to --out:
   counts {kind: {status: n}}, max_ms {kind: ms}, failures [[t, kind,
   status, retry_after, ms]...] (first 200), fail_window {kind: [first,
-  last]} (start times of failed requests), ok_ids (ids with a 200
+  last]} (start times of failed requests), fail_times {kind: [t...]}
+  (the first 5000 per kind), ok_ids (ids with a 200
   heartbeat), registered (ids answered registered=true), events (ids seen
   in a "registered" event), no_retry_after (503s without Retry-After; /health/ready's
   503 is a readiness answer and needs none),
@@ -39,6 +40,7 @@ class Stats:
         self.slow = []
         self.nfail = 0
         self.window = {}
+        self.times = {}
 
     def record(self, kind, status, ms, t0, retry_after, slow_ms):
         with self.lock:
@@ -51,6 +53,9 @@ class Stats:
                 w = self.window.setdefault(kind, [t0, t0])
                 w[0] = min(w[0], t0)
                 w[1] = max(w[1], t0)
+                ts = self.times.setdefault(kind, [])
+                if len(ts) < 5000:
+                    ts.append(round(t0, 3))
                 if len(self.failures) < 200:
                     self.failures.append([round(t0, 3), kind, status, retry_after, round(ms, 1)])
                 if status == 503 and not retry_after and kind != "ready":
@@ -260,7 +265,7 @@ def main():
                "failures": st.failures, "nfail": st.nfail,
                "ok_ids": sorted(st.ok_ids), "registered": sorted(st.registered),
                "events": sorted(x for x in st.events if x), "no_retry_after": st.no_retry_after,
-               "ready": st.ready, "slow": st.slow, "fail_window": st.window, "events_on": bool(a.events)}
+               "ready": st.ready, "slow": st.slow, "fail_window": st.window, "fail_times": st.times, "events_on": bool(a.events)}
     with open(a.out + ".tmp", "w") as f:
         json.dump(out, f)
     os.rename(a.out + ".tmp", a.out)
