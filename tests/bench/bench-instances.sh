@@ -2,10 +2,11 @@
 # bench-instances.sh: heartbeats/s and /health/instances latency (100, 1,000, 10,000 instances) through nginx, with Redis round trips counted.
 #
 # Uses what build/ (or $top_builddir) already holds: cgi/headcount-instances,
-# cgi/headcount-token, tests/freeport.  Not a pass/fail test: prints
-# requests/s, p50 and p99 and the ratio to nginx's own return 200 measured
-# in the same run, then the Redis commands one list costs (INFO
-# commandstats delta and a MONITOR capture).  The Fastify peer
+# cgi/headcount-token, tests/bench/bare, tests/freeport.  Not a pass/fail
+# test: prints requests/s, p50 and p99 and the heartbeats' ratio to nginx's
+# own return 200 and to the bare libfcgi responder measured in the same
+# run, then the Redis commands one list costs (INFO commandstats delta and
+# a MONITOR capture).  The Fastify peer
 # (tests/bench/peer.sh) lists the same Redis keys behind the same nginx and
 # is measured beside headcount; the PSS of the whole suite (every program
 # that is built, with its workers, and nginx) is printed idle and after the
@@ -27,12 +28,7 @@ BENCH_CONNS=${BENCH_CONNS:-64}
 BENCH_IDS=${BENCH_IDS:-1000}
 BENCH_LIST_CONNS=${BENCH_LIST_CONNS:-16}
 
-cat >"$HC_TMP/local-server-bench.conf" <<'EOF'
-location = /nginx-200 {
-	default_type application/json;
-	return 200 '{"status":"alive"}';
-}
-EOF
+bench_refs_start "$BENCH_WORKERS"
 
 hc_start_redis
 HEADCOUNT_ACCESS_LOG=off hc_start_program instances --workers "$BENCH_WORKERS"
@@ -68,10 +64,13 @@ EOF
 echo "# wrk -t1 -d${BENCH_SECONDS}s --latency; nginx 2 workers; instances --workers $BENCH_WORKERS"
 ref=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$HC_URL/nginx-200" | hc_wrk_summary "nginx-200 (c$BENCH_CONNS)")
 printf '%s\n' "$ref"
+bare=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$HC_URL/bare/" | hc_wrk_summary "bare live (c$BENCH_CONNS)")
+printf '%s\n' "$bare"
 hb=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency -s "$HC_TMP/heartbeat.lua" \
 	"$HC_URL" | hc_wrk_summary "heartbeat (c$BENCH_CONNS)")
 printf '%s\n' "$hb"
 printf '%s\n%s\n' "$ref" "$hb" | awk '{ r[NR] = $3 } END { if (r[1] > 0) printf "%-24s %.2f\n", "heartbeat / nginx-200", r[2] / r[1] }'
+printf '%s\n%s\n' "$bare" "$hb" | awk 'NR == 1 { b = $4 } NR == 2 { if (b > 0) printf "%-24s %.2f\n", "heartbeat / bare live", $3 / b }'
 echo "# registered after the run: $(hc_redis ZCARD headcount:instances) (ids cycled: $BENCH_IDS)"
 
 # ---------------------------------------------------------------- listing

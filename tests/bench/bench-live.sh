@@ -10,7 +10,10 @@
 #
 #   BENCH_SECONDS   wrk duration per target (10)
 #   BENCH_WORKERS   FastCGI workers for health and bare alike (4)
-#   BENCH_KEEPALIVE upstream keepalive for the keep-conn targets (1)
+#   BENCH_KEEPALIVE upstream keepalive of health (what conf/nginx ships)
+#   BENCH_BARE_KEEPALIVE upstream keepalive of bare-keepconn (1): a plain
+#                   libfcgi responder pins a worker per kept connection, so
+#                   it must stay below BENCH_WORKERS / 2 nginx workers
 #   BENCH_CONNS     wrk connections (64)
 #   BENCH_PEER_WORKERS, BENCH_PEER_KEEPALIVE: the peer's processes (2) and
 #                   its upstream keepalive (32), tests/bench/peer.sh
@@ -20,24 +23,18 @@
 hc_need wrk nginx curl redis-server
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_WORKERS=${BENCH_WORKERS:-4}
-BENCH_KEEPALIVE=${BENCH_KEEPALIVE:-1}
+BENCH_KEEPALIVE=${BENCH_KEEPALIVE:-$(bench_shipped_keepalive)}
 BENCH_CONNS=${BENCH_CONNS:-64}
-bare=$top_builddir/tests/bench/bare
-[ -x "$bare" ] || { echo "bench: $bare is not built (make -C build check TESTS=)" >&2; exit 1; }
 
-# nginx worker_processes is 2 in the standalone conf: keep the rule.
-if [ $((BENCH_KEEPALIVE * 2)) -ge "$BENCH_WORKERS" ]; then
-	echo "bench: keepalive $BENCH_KEEPALIVE x 2 nginx workers must stay below $BENCH_WORKERS FastCGI workers" >&2
+# nginx worker_processes is 2 in the standalone conf: bare needs the rule.
+if [ $((BENCH_BARE_KEEPALIVE * 2)) -ge "$BENCH_WORKERS" ]; then
+	echo "bench: bare's keepalive $BENCH_BARE_KEEPALIVE x 2 nginx workers must stay below $BENCH_WORKERS FastCGI workers" >&2
 	exit 1
 fi
 
 # A second server without keep-conn, so both modes are measured in one nginx.
 NOKEEP_PORT=$("$top_builddir/tests/freeport")
 cat >"$HC_TMP/local-http-bench.conf" <<EOF
-upstream bench_bare_keep {
-	server unix:$HC_TMP/bare.sock;
-	keepalive $BENCH_KEEPALIVE;
-}
 server {
 	listen 127.0.0.1:$NOKEEP_PORT;
 	location /bare/ {
@@ -50,22 +47,7 @@ server {
 	}
 }
 EOF
-cat >"$HC_TMP/local-server-bench.conf" <<'EOF'
-location = /nginx-200 {
-	default_type application/json;
-	return 200 '{"status":"alive"}';
-}
-location /bare/ {
-	include fastcgi_params;
-	fastcgi_keep_conn on;
-	fastcgi_pass bench_bare_keep;
-}
-EOF
-
-"$bare" --listen "unix:$HC_TMP/bare.sock" --socket-mode 0666 --workers "$BENCH_WORKERS" \
-	</dev/null >>"$HC_TMP/bare.log" 2>&1 &
-hc__track bare $!
-hc_wait_until 10 test -S "$HC_TMP/bare.sock" || { echo "bench: bare did not start" >&2; exit 1; }
+bench_refs_start "$BENCH_WORKERS"
 
 have_health=0
 hc_start_redis
@@ -75,10 +57,8 @@ if [ -x "$top_builddir/cgi/headcount-health" ]; then
 fi
 bench_peer_start
 hc_start_nginx
-if [ "$BENCH_KEEPALIVE" != 1 ]; then
-	sed -i "s/keepalive 1;/keepalive $BENCH_KEEPALIVE;/" "$HC_TMP/headcount-upstreams.conf"
-	nginx -p "$HC_TMP/" -c "$HC_TMP/nginx.conf" -s reload
-	sleep 1	# a benchmark, not a test: let the old workers go
+if [ "$BENCH_KEEPALIVE" != "$(bench_shipped_keepalive)" ]; then
+	bench_nginx_keepalive "$BENCH_KEEPALIVE"
 fi
 
 # bench NAME PATH: prints "NAME rps p50_ms p99_ms ..." and the CPU the
@@ -110,7 +90,7 @@ bench() {
 		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else printf "-" }')"
 }
 
-echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive $BENCH_KEEPALIVE"
+echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive: health $BENCH_KEEPALIVE (shipped $(bench_shipped_keepalive)), bare $BENCH_BARE_KEEPALIVE"
 [ "$BENCH_PEER" = 1 ] && echo "# peer: Fastify $(node -p 'require(process.argv[1] + "/node_modules/fastify/package.json").version' "$BENCH_PEER_DIR"), node $(node -p process.versions.node), $BENCH_PEER_WORKERS processes, nginx proxy keepalive $BENCH_PEER_KEEPALIVE"
 results=$(
 	nokeep=http://127.0.0.1:$NOKEEP_PORT

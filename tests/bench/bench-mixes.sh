@@ -22,6 +22,9 @@
 #   BENCH_CONNS            wrk connections (64)
 #   BENCH_GRID_WORKERS     --workers values ("2 4 8")
 #   BENCH_GRID_KEEPALIVE   upstream keepalive values ("1 8 32")
+#   BENCH_GRID_BACKLOG     listen backlogs to try, e.g. "16 1024": a third
+#                          grid axis, for programs that take --backlog N
+#                          (empty, the default: the programs' own backlog)
 #   BENCH_MIX_INSTANCES    registered instances in hb+lists (1000)
 #   BENCH_MIX_LIST_EVERY   one list per this many requests in hb+lists (20)
 . "$(dirname "$0")/../integration/setup.sh"
@@ -35,6 +38,12 @@ BENCH_GRID_WORKERS=${BENCH_GRID_WORKERS:-2 4 8}
 BENCH_GRID_KEEPALIVE=${BENCH_GRID_KEEPALIVE:-1 8 32}
 BENCH_MIX_INSTANCES=${BENCH_MIX_INSTANCES:-1000}
 BENCH_MIX_LIST_EVERY=${BENCH_MIX_LIST_EVERY:-20}
+BENCH_GRID_BACKLOG=${BENCH_GRID_BACKLOG:-}
+if [ -n "$BENCH_GRID_BACKLOG" ] &&
+    ! "$top_builddir/cgi/headcount-health" --help 2>&1 | grep -q -- --backlog; then
+	echo "bench: BENCH_GRID_BACKLOG given, but the programs take no --backlog" >&2
+	exit 1
+fi
 
 have_flags=0
 [ -x "$top_builddir/cgi/headcount-flags" ] && have_flags=1
@@ -48,7 +57,6 @@ done
 hc_start_nginx
 OWNER=$(hc_token owner bench)
 USER=$(hc_token user bench)
-nginx_master=$(hc_pid nginx)
 
 cat >"$HC_TMP/mix-hb-lists.lua" <<EOF
 -- heartbeats over $BENCH_MIX_INSTANCES ids; every ${BENCH_MIX_LIST_EVERY}th request lists them all
@@ -66,23 +74,12 @@ request = function()
 end
 EOF
 
-# restart PROGRAM W: the program again with W workers
+# restart PROGRAM W [B]: the program again with W workers (and backlog B)
 restart() {
 	hc_stop_program "$1"
-	HEADCOUNT_ACCESS_LOG=off hc_start_program "$1" --workers "$2"
+	HEADCOUNT_ACCESS_LOG=off hc_start_program "$1" --workers "$2" ${3:+--backlog "$3"}
 }
-# only the new nginx workers are left (the old ones finish their connections first)
-nginx_settled() {
-	[ "$(pgrep -c -P "$nginx_master")" = 2 ] &&
-	    ! ps -o args= --ppid "$nginx_master" | grep -q 'shutting down'
-}
-# keepalive K: every headcount upstream that keeps connections keeps K
-keepalive() {
-	sed -i "s/^\([[:space:]]*keepalive\) [0-9]*;/\1 $1;/" "$HC_TMP/headcount-upstreams.conf"
-	nginx -p "$HC_TMP/" -e "$HC_TMP/nginx-error.log" -c "$HC_TMP/nginx.conf" -s reload
-	hc_wait_until 30 nginx_settled || echo "bench: old nginx workers still draining" >&2
-}
-# mix W K NAME [WRK ARGS...] URL: one line
+# mix W K NAME [WRK ARGS...] URL: one line (the backlog, when varied, is in W: "4/b16")
 mix() {
 	local w=$1 k=$2 name=$3 out
 	shift 3
@@ -99,10 +96,20 @@ if [ "$have_flags" = 1 ]; then
 fi
 start=$(date +%s)
 results=""
-for w in $BENCH_GRID_WORKERS; do
-	for p in $programs; do restart "$p" "$w"; done
+for cell in $(for w in $BENCH_GRID_WORKERS; do
+		if [ -n "$BENCH_GRID_BACKLOG" ]; then
+			for b in $BENCH_GRID_BACKLOG; do echo "$w/b$b"; done
+		else
+			echo "$w"
+		fi
+	done); do
+	w=$cell
+	b=""
+	case $cell in */b*) b=${cell#*/b}; w=${cell%%/*} ;; esac
+	for p in $programs; do restart "$p" "$w" "$b"; done
+	w=$cell
 	for k in $BENCH_GRID_KEEPALIVE; do
-		keepalive "$k"
+		bench_nginx_keepalive "$k"
 		bench_fill "$BENCH_MIX_INSTANCES"
 		[ "$have_flags" = 1 ] && hc_redis HSET feature:flags bench.flag 1 >/dev/null
 		line=$(mix "$w" "$k" live "$HC_URL/api/v1/health/live"); printf '%s\n' "$line"

@@ -1,4 +1,4 @@
-# peer.sh: the Fastify peer (tests/bench/peer/) behind the benchmark's nginx, and PSS sums.
+# peer.sh: the references and the Fastify peer (tests/bench/peer/) behind the benchmark's nginx, PSS and CPU sums.
 #
 # Sourced by the bench scripts after tests/integration/setup.sh:
 #
@@ -10,10 +10,14 @@
 #                        BENCH_PEER=1 when it runs; 0 (and a note why) when
 #                        node >= 20 / npm are missing or npm install failed.
 #                        Requires REDIS_URL (hc_start_redis first).
+#   bench_refs_start W   before hc_start_nginx: /nginx-200 (nginx's own
+#                        return 200) and /bare/ (tests/bench/bare, W workers)
 #   bench_tree PID...    the PIDs and all their descendants
 #   bench_pss_kib PID... the summed Pss (KiB) of /proc/PID/smaps_rollup
 #   bench_fill N         N instances straight into Redis (registry layout)
 #   bench_cpu_ticks PID... summed utime+stime of the PIDs (clock ticks)
+#   bench_shipped_keepalive  the upstream keepalive conf/nginx ships
+#   bench_nginx_keepalive K  every headcount upstream keeps K (nginx reloaded)
 #   bench_memory LABEL   one line each for headcount's programs (every
 #                        process hc_start_program started, with its workers),
 #                        the peer's node processes and the nginx both sit
@@ -172,4 +176,56 @@ bench_cpu_ticks() {
 		sum=$((sum + ${t:-0}))
 	done
 	printf '%s\n' "$sum"
+}
+
+# bench_shipped_keepalive: the upstream keepalive conf/nginx ships for the programs
+bench_shipped_keepalive() {
+	sed -n 's/^[[:space:]]*keepalive \([0-9]*\);.*/\1/p' \
+		"$top_srcdir/conf/nginx/headcount-upstreams.conf.in" | head -n 1
+}
+
+# bench_nginx_keepalive K: every headcount upstream that keeps connections
+# keeps K; nginx reloads, and this returns once only new workers are left.
+bench_nginx_keepalive() {
+	sed -i "s/^\([[:space:]]*keepalive\) [0-9]*;/\1 $1;/" "$HC_TMP/headcount-upstreams.conf"
+	nginx -p "$HC_TMP/" -e "$HC_TMP/nginx-error.log" -c "$HC_TMP/nginx.conf" -s reload
+	hc_wait_until 30 bench__nginx_settled "$(hc_pid nginx)" ||
+		echo "bench: old nginx workers still draining" >&2
+}
+bench__nginx_settled() {	# MASTER: 2 workers, none shutting down
+	[ "$(pgrep -c -P "$1")" = 2 ] &&
+	    ! ps -o args= --ppid "$1" | grep -q 'shutting down'
+}
+
+# bench_refs_start WORKERS: before hc_start_nginx, the references every
+# bench measures against: nginx's own return 200 at /nginx-200, and the bare
+# libfcgi responder (tests/bench/bare, WORKERS workers) at /bare/ through
+# upstream bench_bare_keep (keep-conn, keepalive BENCH_BARE_KEEPALIVE, 1: a
+# plain libfcgi worker is pinned by each kept connection).  BENCH_BARE_WRAP
+# runs it under a wrapper (valgrind ...).
+BENCH_BARE_KEEPALIVE=${BENCH_BARE_KEEPALIVE:-1}
+bench_refs_start() {
+	local bare=$top_builddir/tests/bench/bare
+	[ -x "$bare" ] || { echo "bench: $bare is not built (make -C build check TESTS=)" >&2; exit 1; }
+	cat >"$HC_TMP/local-http-refs.conf" <<-CONF
+	upstream bench_bare_keep {
+		server unix:$HC_TMP/bare.sock;
+		keepalive $BENCH_BARE_KEEPALIVE;
+	}
+	CONF
+	cat >"$HC_TMP/local-server-refs.conf" <<-'CONF'
+	location = /nginx-200 {
+		default_type application/json;
+		return 200 '{"status":"alive"}';
+	}
+	location /bare/ {
+		include fastcgi_params;
+		fastcgi_keep_conn on;
+		fastcgi_pass bench_bare_keep;
+	}
+	CONF
+	${BENCH_BARE_WRAP:-} "$bare" --listen "unix:$HC_TMP/bare.sock" --socket-mode 0666 --workers "$1" \
+		</dev/null >>"$HC_TMP/bare.log" 2>&1 &
+	hc__track bare $!
+	hc_wait_until 10 test -S "$HC_TMP/bare.sock" || { echo "bench: bare did not start" >&2; exit 1; }
 }

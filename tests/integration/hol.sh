@@ -14,7 +14,8 @@
 # HOL_KEEPALIVE (8) connections per nginx worker, primed so that both
 # workers hold kept connections when the heartbeat arrives: the case where
 # a request can queue behind another connection's request on the same
-# worker.
+# worker.  Each HOL_ROUNDS (3) times, since where nginx parks its kept
+# connections differs from round to round.
 . "$(dirname "$0")/setup.sh"
 
 hc_need redis-server redis-cli nginx curl ss
@@ -24,11 +25,19 @@ HOL_DEADLINE=${HOL_DEADLINE:-5}
 HOL_KEEPALIVE=${HOL_KEEPALIVE:-8}
 HOL_WORKERS=${HOL_WORKERS:-2}
 HOL_PARALLEL=${HOL_PARALLEL:-16}
+HOL_ROUNDS=${HOL_ROUNDS:-3}
 
 hc_start_redis
 rpid=$(hc_pid redis)
 # a stopped Redis ignores SIGTERM: resume it whatever happens
-trap 'rc=$?; kill -CONT "$rpid" 2>/dev/null; (exit $rc); hc_cleanup' EXIT
+hol_cleanup() {
+	local rc=$?
+	set +e	# or the (exit) below would end the shell before hc_cleanup
+	kill -CONT "$rpid" 2>/dev/null
+	(exit "$rc")
+	hc_cleanup
+}
+trap hol_cleanup EXIT
 
 HEADCOUNT_REDIS_TIMEOUT_MS=20000 HC_WORKERS=$HOL_WORKERS hc_start_program instances
 hc_start_program health
@@ -79,16 +88,16 @@ parallel() {
 	done
 }
 
-# Redis holds a request it has not read: the worker is waiting on it.
+# Redis holds a request (or a connection) it has not read: the worker waits on it.
 redis_has_unread() {
-	ss -xn | awk -v s="$HC_TMP/redis.sock" '$5 == s && $3 > 0 { f = 1 } END { exit !f }'
+	ss -xan | awk -v s="$HC_TMP/redis.sock" '$5 == s && $3 > 0 { f = 1 } END { exit !f }'
 }
 
 count() {	# count WORD LINES: how many lines are WORD
 	printf '%s\n' "$2" | grep -cx "$1" || true
 }
 
-phase() {	# phase NAME URL
+round() {	# round NAME URL: one hold and what must be answered meanwhile
 	local name=$1 url=$2 out st hbpid i n
 	# every worker holds kept connections: bursts, several times
 	for i in 1 2 3; do
@@ -125,6 +134,13 @@ phase() {	# phase NAME URL
 	hc_ok "$name: Redis resumed: the held heartbeat finishes" hc_wait_until 30 bash -c "! kill -0 $hbpid"
 	wait "$hbpid" 2>/dev/null || true
 	hc_is "$(cat "$HC_TMP/hb.status")" 200 "$name: ... with 200"
+}
+
+phase() {	# phase NAME URL: HOL_ROUNDS rounds (where kept connections sit differs each time)
+	local r
+	for r in $(seq "$HOL_ROUNDS"); do
+		round "$1, round $r" "$2"
+	done
 }
 
 hc_diag "instances --workers $HOL_WORKERS; nginx worker_processes 2; deadline $HOL_DEADLINE s per request"

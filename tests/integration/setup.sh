@@ -356,15 +356,31 @@ hc_start_program() {
 hc__socket_up() {	# SOCK PID: the socket exists, or the program died (stop polling)
 	[ -S "$1" ] || ! kill -0 "$2" 2>/dev/null
 }
+# hc_workers MASTER: the PIDs of a program's workers, one a line (its
+# children but the helper, "hc-helper" in ps, that health runs its checks in).
+hc_workers() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = hc-helper ] || echo "$p"
+	done | sort -n
+}
 # hc_stop_program NAME: SIGTERM, wait; HC_EXIT holds the exit status.
 hc_stop_program() {
 	hc_stop "$1"
+}
+
+# As root the agent runs as HC_RUN_USER: its history directory (and any file
+# a test put there first) must be that user's.
+hc__own_data() {
+	[ -n "$HC_USER_ARGS" ] || return 0
+	chown -R "$HC_RUN_USER" "${HEADCOUNT_DATA_DIR:-$HC_TMP/data}" 2>/dev/null || true
 }
 
 # hc_start_agent [ARGS...]: cgi/headcount-agent in the background (no socket to poll).
 hc_start_agent() {
 	local bin=$top_builddir/cgi/headcount-agent pid
 	[ -x "$bin" ] || hc_bail "$bin is not built"
+	hc__own_data
 	# shellcheck disable=SC2086
 	"$bin" --config "$HC_TMP/settings.conf" $HC_USER_ARGS "$@" </dev/null >>"$HC_TMP/agent.log" 2>&1 &
 	pid=$!
@@ -379,6 +395,7 @@ hc_start_agent_as() {
 	local name=$1 bin=$top_builddir/cgi/headcount-agent pid
 	shift
 	[ -x "$bin" ] || hc_bail "$bin is not built"
+	hc__own_data
 	# shellcheck disable=SC2086
 	"$bin" --config "$HC_TMP/settings.conf" $HC_USER_ARGS "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
 	pid=$!
