@@ -87,7 +87,7 @@ hc_events_glob(const char *pat, size_t plen, const char *s, size_t slen)
 					break;
 				}
 				/* a trailing backslash is a literal one */
-				/* FALLTHROUGH */
+				__attribute__((fallthrough));
 			default:
 				if (pat[pi] == s[si]) {
 					pi++;
