@@ -22,7 +22,8 @@ history_usage(FILE *fp)
 	    "Prints the history report of HEADCOUNT_DATA_DIR/history.db, the same as\n"
 	    "GET /api/v1/monitoring/history: TIME is RFC 3339 (2026-11-22T10:00:00Z);\n"
 	    "defaults: the last 24 hours, step 300, json.  --explain prints the query\n"
-	    "plans instead.  Exit 0, 1 when the file cannot be read, 2 on bad input.\n"
+	    "plans instead.  Exit 0 (an empty report when there is no file yet), 1 when\n"
+	    "the file cannot be read, 2 on bad input.\n"
 	    "Settings: %s, then the environment.\n", hc_settings_default_path());
 }
 
@@ -109,8 +110,17 @@ main(int argc, char **argv)
 	}
 	if ((h = hc_history_open(dir ? dir : s.data_dir, HC_HISTORY_RDONLY, &e, err,
 	    sizeof(err))) == NULL) {
-		fprintf(stderr, "headcount-history: %s\n", err);
-		goto out;
+		if (e != HC_ERR_NOTFOUND) {
+			fprintf(stderr, "headcount-history: %s\n", err);
+			goto out;
+		}
+		/* As the API: no file yet is an empty history. */
+		fprintf(stderr, "headcount-history: %s (headcount-agent writes it): "
+		    "no samples\n", err);
+		if (explain) {
+			rc = 0;
+			goto out;
+		}
 	}
 	if (explain)
 		e = hc_history_explain(h, &r, stdout);

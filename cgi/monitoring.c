@@ -317,26 +317,21 @@ history_range(const struct hc_req *req, struct hc_history_range *r, char *why,
  * A read-only handle on the local history file for one request.  Held
  * only while a report is read: between requests nothing of the data
  * directory is open, so it can be remounted, backed up or replaced.
+ * Returns 0 with *h set, NULL when the agent has written no file yet (an
+ * empty history: every bucket is without samples), or -1 answered (503).
  */
-static struct hc_history *
-history_open(struct hc_req *req, struct hc_ctx *ctx)
+static int
+history_open(struct hc_req *req, struct hc_ctx *ctx, struct hc_history **h)
 {
-	struct hc_history *h;
 	char		 err[512];
 	enum hc_err	 e;
 
-	if ((h = hc_history_open(ctx->settings->data_dir, HC_HISTORY_RDONLY, &e, err,
-	    sizeof(err))) != NULL)
-		return h;
+	if ((*h = hc_history_open(ctx->settings->data_dir, HC_HISTORY_RDONLY, &e, err,
+	    sizeof(err))) != NULL || e == HC_ERR_NOTFOUND)
+		return 0;
 	hc_log(HC_LOG_ERROR, "history: %s", err);
-	if (e == HC_ERR_NOTFOUND)
-		hc_resp_problem(req, 503, "Retry-After: 60\r\n", "this node has no "
-		    "history yet: %s/%s does not exist (headcount-agent writes it)",
-		    ctx->settings->data_dir, HC_HISTORY_FILE);
-	else
-		hc_resp_problem(req, 503, "Retry-After: 10\r\n",
-		    "the history file cannot be read");
-	return NULL;
+	hc_resp_problem(req, 503, "Retry-After: 10\r\n", "the history file cannot be read");
+	return -1;
 }
 
 /* A read failed: say so, unless the answer is already under way (then it is cut short). */
@@ -374,7 +369,7 @@ monitoring_history(struct hc_req *req, struct hc_ctx *ctx)
 		hc_resp_problem(req, 400, NULL, "%s", why);
 		return;
 	}
-	if ((h = history_open(req, ctx)) == NULL)
+	if (history_open(req, ctx, &h) == -1)
 		return;
 	if (csv) {
 		e = hc_history_report_csv(h, &r, history_csv_write, req);

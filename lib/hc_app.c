@@ -189,6 +189,11 @@ hc_app_main(int argc, char **argv, const struct hc_app *app)
 
 	snprintf(prog, sizeof(prog), "headcount-%s", app->name);
 	hc_usage_prog = prog;
+	/* a wrong input table is the program's bug: no start, rather than a 500 per request */
+	if (hc_app_routes_check(app, err, sizeof(err)) != HC_OK) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
 	memset(&cli, 0, sizeof(cli));
 	cli.prog = prog;
 	cli.flags = HC_CLI_SERVER | HC_CLI_USER | HC_CLI_PRINT;

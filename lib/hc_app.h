@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "hc_err.h"
 #include "hc_route.h"
 
 struct hc_settings;
@@ -50,6 +51,14 @@ struct hc_app {
  * every request to hc_app_handle.  Returns the process exit status.
  */
 int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
+
+/*
+ * Checks every route's input table (hc_param_table_check) against its
+ * pattern.  Returns HC_OK, or the error with the route and the fault in
+ * err.  hc_app_main refuses to start on one.
+ */
+enum hc_err hc_app_routes_check(const struct hc_app *app, char *err,
+	    size_t errlen);
 
 /*
  * Answers one request read through io, in the API's order of checks:

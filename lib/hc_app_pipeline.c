@@ -127,6 +127,23 @@ hc_app_input(struct hc_req *req, const struct hc_route *route)
 	}
 }
 
+enum hc_err
+hc_app_routes_check(const struct hc_app *app, char *err, size_t errlen)
+{
+	const struct hc_route *r;
+	char		 why[256];
+	enum hc_err	 rc;
+
+	for (r = app->routes; r->method != NULL; r++)
+		if ((rc = hc_param_table_check(r->params, r->pattern, why,
+		    sizeof(why))) != HC_OK) {
+			snprintf(err, errlen, "input table of %s %s: %s", r->method,
+			    r->pattern, why);
+			return rc;
+		}
+	return HC_OK;
+}
+
 void
 hc_app_handle(const struct hc_app *app, struct hc_ctx *ctx, const struct hc_io *io)
 {

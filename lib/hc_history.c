@@ -191,6 +191,12 @@ hc_history_open(const char *dir, int flags, enum hc_err *err, char *errstr, size
 		    "read")) != SQLITE_OK)
 			goto failrc;
 	} else {
+		/*
+		 * The agent closes the file between samples; a checkpoint at
+		 * every close would cost two fsyncs an interval.  The WAL is
+		 * checkpointed when it reaches 1000 pages instead.
+		 */
+		sqlite3_db_config(h->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 		if ((rc = hc_history_exec(h, "PRAGMA journal_mode = WAL", "journal_mode")) != SQLITE_OK ||
 		    (rc = hc_history_exec(h, "PRAGMA synchronous = NORMAL", "synchronous")) != SQLITE_OK)
 			goto failrc;

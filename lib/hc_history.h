@@ -140,6 +140,7 @@ typedef int (*hc_history_period_fn)(void *ud, const struct hc_history_period *p)
  * Calls fn for each bucket of r with samples, in time order (a callback
  * returning non-zero stops the walk: HC_ERR_IO).  Reads the hourly or
  * daily rollups when step is a multiple of them, else the samples.
+ * h may be NULL (no file yet): no buckets, in every report function.
  * Returns HC_OK, HC_ERR_IO or HC_ERR_SQLITE.
  */
 enum hc_err hc_history_points(struct hc_history *h, const struct hc_history_range *r,

@@ -116,6 +116,8 @@ hc_history_points(struct hc_history *h, const struct hc_history_range *r,
 	int			 rc, open = 0;
 	enum hc_err		 err = HC_OK;
 
+	if (h == NULL)
+		return HC_OK;
 	if ((st = hc_history_stmt(h, roll ? HC_HQ_ROLLED : HC_HQ_RAW)) == NULL)
 		return HC_ERR_SQLITE;
 	if (roll) {
@@ -184,6 +186,8 @@ hc_history_periods(struct hc_history *h, const struct hc_history_range *r,
 	int			 rc, nrc;
 	enum hc_err		 err = HC_OK;
 
+	if (h == NULL)
+		return HC_OK;
 	if ((st = hc_history_stmt(h, HC_HQ_PERIODS)) == NULL)
 		return HC_ERR_SQLITE;
 	sqlite3_bind_int64(st, 1, r->from);
@@ -237,12 +241,14 @@ hc_count_json(long v)
 	return v < 0 ? NULL : json_object_new_int64(v);
 }
 
+/* Adds v under the constant, new key (no copy, no lookup: thousands of points). */
 static int
 hc_add(json_object *o, const char *key, json_object *v, int nullable)
 {
 	if (v == NULL && !nullable)
 		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
+	if (json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	    JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
 		json_object_put(v);
 		return -1;
 	}
@@ -300,6 +306,8 @@ hc_period_json(void *ud, const struct hc_history_period *p)
 static enum hc_err
 hc_history_read_begin(struct hc_history *h)
 {
+	if (h == NULL)
+		return HC_OK;
 	if (sqlite3_exec(h->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		hc_history_seterr(h, "BEGIN");
 		return HC_ERR_SQLITE;
@@ -310,7 +318,7 @@ hc_history_read_begin(struct hc_history *h)
 static void
 hc_history_read_end(struct hc_history *h)
 {
-	if (!sqlite3_get_autocommit(h->db))
+	if (h != NULL && !sqlite3_get_autocommit(h->db))
 		(void)sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
 }
 

@@ -517,3 +517,12 @@ hc_metrics_count(enum hc_metric m, uint64_t n)
 		return;
 	atomic_fetch_add_explicit(&hc_prog->ev[m], n, memory_order_relaxed);
 }
+
+void
+hc_metrics_gauge(enum hc_gauge g, int64_t v)
+{
+	if (hc_seg == NULL || !hc_enabled || (unsigned)g >= HC_GAUGE_MAX)
+		return;
+	atomic_store_explicit(&hc_prog->gauge[g], v, memory_order_relaxed);
+	atomic_fetch_or_explicit(&hc_prog->gauges_set, 1u << g, memory_order_relaxed);
+}

@@ -22,7 +22,19 @@ enum hc_metric {
 	HC_METRIC_HEARTBEATS,		/* headcount_heartbeats_total */
 	HC_METRIC_FLAG_CHANGES,		/* headcount_flag_changes_total */
 	HC_METRIC_REDIS_ERRORS,		/* headcount_redis_errors_total */
+	/* the events program */
+	HC_METRIC_EVENTS_RECEIVED,	/* headcount_events_messages_total */
+	HC_METRIC_EVENTS_SENT,		/* headcount_events_deliveries_total */
+	HC_METRIC_EVENTS_SLOW,		/* headcount_events_slow_clients_total */
 	HC_METRIC_MAX
+};
+
+/* Gauges a program sets (hc_metrics_gauge); shown while one of its processes lives. */
+enum hc_gauge {
+	HC_GAUGE_EVENTS_SSE,		/* headcount_events_streams{protocol="sse"} */
+	HC_GAUGE_EVENTS_WS,		/* headcount_events_streams{protocol="ws"} */
+	HC_GAUGE_EVENTS_SUBSCRIBED,	/* headcount_events_redis_subscribed */
+	HC_GAUGE_MAX
 };
 
 /* Upper bounds (seconds) of the duration buckets: 0.5 ms .. 10 s. */
@@ -70,6 +82,9 @@ void	 hc_metrics_request(const char *method, const char *route, int status,
 
 /* Adds n to a domain counter of this program. */
 void	 hc_metrics_count(enum hc_metric m, uint64_t n);
+
+/* Sets a gauge of this program to v (one process per program sets it). */
+void	 hc_metrics_gauge(enum hc_gauge g, int64_t v);
 
 /*
  * Renders every family kept in the segment in the Prometheus text format

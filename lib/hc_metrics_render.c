@@ -406,6 +406,48 @@ hc_render_per_program(struct hc_buf *b, struct hc_seg *seg,
 	}
 }
 
+/* The gauges programs set, for the programs that set them and still run. */
+static void
+hc_render_gauges(struct hc_buf *b, struct hc_seg *seg, const struct hc_progview *pv)
+{
+	static const struct {
+		const char	*name, *label, *help;
+	} g[HC_GAUGE_MAX] = {
+		{ "headcount_events_streams", "sse",
+		    "Open realtime streams, by protocol." },
+		{ "headcount_events_streams", "ws", NULL },
+		{ "headcount_events_redis_subscribed", NULL,
+		    "1 while the events program's Redis subscription is active." },
+	};
+	const struct hc_mprog *p;
+	uint32_t set;
+	size_t	 i, k;
+
+	for (k = 0; k < HC_GAUGE_MAX; k++) {
+		if (g[k].help != NULL)
+			hc_family(b, g[k].name, "gauge", g[k].help);
+		for (i = 0; i < HC_METRICS_PROGRAMS; i++) {
+			if (!pv[i].used || pv[i].procs == 0)
+				continue;
+			p = &seg->progs[i];
+			set = atomic_load_explicit(&p->gauges_set, memory_order_relaxed);
+			if ((set & (1u << k)) == 0)
+				continue;
+			hc_puts(b, g[k].name);
+			hc_puts(b, "{program=\"");
+			hc_put_label(b, pv[i].name);
+			if (g[k].label != NULL) {
+				hc_puts(b, "\",protocol=\"");
+				hc_puts(b, g[k].label);
+			}
+			hc_puts(b, "\"} ");
+			hc_put_i64(b, atomic_load_explicit(&p->gauge[k],
+			    memory_order_relaxed));
+			hc_puts(b, "\n");
+		}
+	}
+}
+
 char *
 hc_metrics_render(size_t *len)
 {
@@ -413,11 +455,17 @@ hc_metrics_render(size_t *len)
 		"headcount_heartbeats_total",
 		"headcount_flag_changes_total",
 		"headcount_redis_errors_total",
+		"headcount_events_messages_total",
+		"headcount_events_deliveries_total",
+		"headcount_events_slow_clients_total",
 	};
 	static const char *const evhelp[HC_METRIC_MAX] = {
 		"Instance heartbeats registered or renewed.",
 		"Feature flag changes and deletions.",
 		"Redis commands that failed or found Redis unreachable.",
+		"Messages received from Redis pub/sub and relayed to the streams.",
+		"Messages written to SSE and WebSocket streams.",
+		"Streams disconnected for having more than 1 MiB queued.",
 	};
 	struct hc_progview pv[HC_METRICS_PROGRAMS];
 	struct hc_buf b = { NULL, 0, 0, 0 };
@@ -432,6 +480,7 @@ hc_metrics_render(size_t *len)
 	for (e = 0; e < HC_METRIC_MAX; e++)
 		hc_render_per_program(&b, seg, pv, evname[e], "counter",
 		    evhelp[e], HC_PF_EV, (int)e);
+	hc_render_gauges(&b, seg, pv);
 	hc_render_per_program(&b, seg, pv, "headcount_requests_accepted_total",
 	    "counter", "Requests taken by a worker.", HC_PF_ACCEPTED, 0);
 	hc_render_per_program(&b, seg, pv, "headcount_workers_busy", "gauge",

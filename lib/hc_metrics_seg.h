@@ -20,7 +20,7 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "process-shared atomics must be lock
 _Static_assert((HC_METRICS_SLOTS & (HC_METRICS_SLOTS - 1)) == 0, "series slots are a power of two");
 
 #define HC_SEG_MAGIC	"HCMETRIC"
-#define HC_SEG_VERSION	2u
+#define HC_SEG_VERSION	3u
 
 enum { HC_SLOT_FREE, HC_SLOT_CLAIMED, HC_SLOT_READY };
 enum { HC_KIND_COUNTER = 1, HC_KIND_HISTOGRAM = 2 };
@@ -56,6 +56,9 @@ struct hc_mprog {
 	_Atomic int64_t	 workers;
 	_Atomic uint64_t cpu_gone_us;	/* CPU time of processes that are gone */
 	_Atomic uint64_t cpu_shown_us;	/* highest total rendered: keeps it monotonic */
+	_Atomic int64_t	 gauge[HC_GAUGE_MAX];
+	_Atomic uint32_t gauges_set;	/* bit g: gauge g was ever set */
+	uint32_t	 pad2;
 };
 
 struct hc_mproc {

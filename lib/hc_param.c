@@ -368,3 +368,48 @@ hc_param_needs_body(const struct hc_param *table)
 			return 1;
 	return 0;
 }
+
+enum hc_err
+hc_param_table_check(const struct hc_param *table, const char *pattern,
+    char *err, size_t errlen)
+{
+	const struct hc_param *p, *q;
+	struct hc_param_err pe;
+	struct hc_pval	 v;
+	char		 where[96];
+	size_t		 n = 0;
+
+	for (p = table; p != NULL && p->name != NULL; p++, n++) {
+		if (n >= HC_PARAM_MAXN) {
+			snprintf(err, errlen, "more than %d parameters", HC_PARAM_MAXN);
+			return HC_ERR_RANGE;
+		}
+		if ((unsigned)p->in >= HC_IN_MAX || (unsigned)p->type >= HC_PT_MAX) {
+			snprintf(err, errlen, "\"%s\": unknown place or type", p->name);
+			return HC_ERR_INVALID;
+		}
+		hc_param_where(p, where, sizeof(where));
+#define HC_PT_BAD(cond, why) do { if (cond) { \
+	snprintf(err, errlen, "%s: %s", where, why); return HC_ERR_INVALID; } } while (0)
+		HC_PT_BAD(p->in == HC_IN_PATH && hc_param_capture(pattern, p->name) < 0,
+		    "the pattern has no such capture");
+		HC_PT_BAD(p->type == HC_PT_OBJECT && p->in != HC_IN_BODY,
+		    "an object is a body field only");
+		HC_PT_BAD(p->type == HC_PT_ENUM && (p->choices == NULL || *p->choices == '\0'),
+		    "an enum without choices");
+		HC_PT_BAD((p->flags & HC_PARAM_MULTI) && p->in != HC_IN_QUERY,
+		    "only a query key may repeat");
+		HC_PT_BAD(p->valid != NULL && p->type != HC_PT_STR, "a rule for a non-string");
+		HC_PT_BAD(hc_param_bounded(p) && p->min > p->max, "min above max");
+		HC_PT_BAD(p->def != NULL && (p->flags & HC_PARAM_REQUIRED),
+		    "required and defaulted");
+		HC_PT_BAD(p->def != NULL && p->type == HC_PT_OBJECT, "an object default");
+		HC_PT_BAD(p->def != NULL && hc_param_text(p, p->def, where, &v, &pe) != HC_OK,
+		    "the default breaks its own rule");
+		for (q = table; q < p; q++)
+			HC_PT_BAD(q->in == p->in && strcmp(q->name, p->name) == 0,
+			    "declared twice");
+#undef HC_PT_BAD
+	}
+	return HC_OK;
+}

@@ -96,6 +96,19 @@ enum hc_err hc_param_check(const struct hc_param *table,
 	    const struct hc_param_in *in, struct hc_pval *val, size_t nval,
 	    struct hc_param_err *pe);
 
+/*
+ * Checks a table itself, for the route pattern it serves (a program's
+ * bug, found at start-up rather than as a 500 per request): a path
+ * entry names a capture, an object is a body field, an enum has
+ * choices, only query keys repeat, a rule is for a string, bounds are
+ * ordered, a default obeys its own rule and is not on a required entry,
+ * no name twice in one place, at most HC_PARAM_MAXN entries.  Returns
+ * HC_OK, or HC_ERR_INVALID / HC_ERR_RANGE with the entry and the fault
+ * in err.
+ */
+enum hc_err hc_param_table_check(const struct hc_param *table,
+	    const char *pattern, char *err, size_t errlen);
+
 /* 1 when table has an HC_IN_BODY entry (the body is then parsed as JSON). */
 int	 hc_param_wants_body(const struct hc_param *table);
 

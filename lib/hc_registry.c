@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "hc_json.h"
 #include "hc_redis.h"
 #include "hc_registry_lua.h"
 #include "hc_settings.h"
@@ -299,7 +300,7 @@ hc_registry_heartbeat(struct hc_registry *reg, const char *id,
 {
 	const char	*keys[3], *args[2];
 	size_t		 lens[2];
-	json_object	*p, *m;
+	json_object	*p;
 	redisReply	*rep = NULL;
 	const char	*payload;
 	size_t		 plen;
@@ -308,13 +309,11 @@ hc_registry_heartbeat(struct hc_registry *reg, const char *id,
 
 	if ((p = json_object_new_object()) == NULL)
 		return HC_ERR_NOMEM;
-	m = meta != NULL ? json_object_get(meta) : json_object_new_object();
-	if (m == NULL)
-		goto out;
 	/* hostname first: the script splices started_at in front of it. */
-	if (json_object_object_add(p, "hostname",
-	    json_object_new_string(hostname != NULL ? hostname : id)) ||
-	    json_object_object_add(p, "meta", m))
+	if (hc_json_add(p, "hostname",
+	    json_object_new_string(hostname != NULL ? hostname : id)) != HC_OK ||
+	    hc_json_add(p, "meta", meta != NULL ? json_object_get(meta) :
+	    json_object_new_object()) != HC_OK)
 		goto out;
 	if ((payload = json_object_to_json_string_length(p,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &plen)) == NULL)

@@ -920,3 +920,13 @@ out:
 		unlink(unix_path);
 	return rc;
 }
+
+int
+hc_server_listen(const struct hc_server_opts *o)
+{
+	if (o->listen == NULL)
+		return hc_listen_inherited();
+	if (strncmp(o->listen, "unix:", 5) == 0)
+		return hc_listen_unix(o->listen + 5, o);
+	return hc_listen_tcp(o->listen, o);
+}

@@ -47,6 +47,14 @@ struct hc_server_cb {
  */
 int	 hc_server_run(const struct hc_server_opts *opts, const struct hc_server_cb *cb);
 
+/*
+ * Only the listening socket, as hc_server_run opens it (--listen unix:PATH
+ * with socket_mode/socket_owner, HOST:PORT, or inherited from fd 0 or
+ * systemd's fd 3), for a program with its own event loop.  Returns the
+ * fd (blocking, close-on-exec), or -1 with the reason logged.
+ */
+int	 hc_server_listen(const struct hc_server_opts *opts);
+
 /* 1 once this process was asked to stop (for long-lived responses such as SSE). */
 int	 hc_server_stopping(void);
 

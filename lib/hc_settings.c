@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hc_cidr.h"
+#include "hc_events.h"
 #include "hc_valid.h"
 #include "hc_sentinel.h"
 
@@ -32,6 +33,7 @@ enum hc_stype {
 	HC_S_NSNAME,	/* namespace/name */
 	HC_S_LEVEL,	/* log level */
 	HC_S_ID,	/* instance id syntax */
+	HC_S_PATTERNS,	/* comma-separated channel patterns */
 	HC_S_URLS,	/* comma-separated http:// or https:// URLs, "" for none */
 	HC_S_MAX
 };
@@ -75,7 +77,11 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_METRICS_SHM", HC_S_STR, O(metrics_shm), "/run/headcount/metrics.shm", 0, 0, 0 },
 	{ "HEADCOUNT_METRICS", HC_S_BOOL, O(metrics_enabled), "on", 0, 0, 0 },
 	{ "HEADCOUNT_SLOW_MS", HC_S_INT, O(slow_ms), "1000", 1, 600000, 0 },
-	{ "HEADCOUNT_EVENT_CHANNELS", HC_S_STR, O(event_channels), "events:*", 0, 0, 0 },
+	{ "HEADCOUNT_EVENT_CHANNELS", HC_S_PATTERNS, O(event_channels), "events:*", 0, 0, 0 },
+	{ "HEADCOUNT_EVENTS_REPLAY", HC_S_INT, O(events_replay), "1000", 0, 100000, 0 },
+	{ "HEADCOUNT_EVENTS_MAX_CLIENTS", HC_S_INT, O(events_max_clients), "10000", 1, 1000000, 0 },
+	{ "HEADCOUNT_EVENTS_MAX_PER_SUBJECT", HC_S_INT, O(events_max_per_subject), "32", 1, 1000000, 0 },
+	{ "HEADCOUNT_EVENTS_KEEPALIVE", HC_S_INT, O(events_keepalive), "15", 1, 3600, 0 },
 	{ "HEADCOUNT_DATA_DIR", HC_S_STR, O(data_dir), "/var/lib/headcount", 0, 0, 0 },
 	{ "HEADCOUNT_LOG_FILE", HC_S_OPTSTR, O(log_file), NULL, 0, 0, 0 },
 	{ "HEADCOUNT_LOG_LEVEL", HC_S_LEVEL, O(log_level), "info", 0, 0, 0 },
@@ -262,6 +268,16 @@ hc_apply(struct hc_settings *s, const struct hc_sdef *d, const char *v,
 			return hc_fail(err, errlen, d->key,
 			    "not a comma-separated list of http:// or https:// URLs");
 		break;
+	case HC_S_PATTERNS: {
+		const char *pats[HC_EVENTS_PATTERNS_MAX];
+		char	*store = NULL, why[200];
+
+		if (hc_events_patterns(v, &store, pats, HC_EVENTS_PATTERNS_MAX,
+		    why, sizeof(why)) == -1)
+			return hc_fail(err, errlen, d->key, "%s", why);
+		free(store);
+		break;
+	}
 	case HC_S_STR:
 	case HC_S_OPTSTR:
 		break;

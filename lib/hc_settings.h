@@ -45,7 +45,11 @@ struct hc_settings {
 	int	 metrics_enabled;	/* HEADCOUNT_METRICS (bool) */
 	long	 slow_ms;		/* HEADCOUNT_SLOW_MS */
 	/* events */
-	char	*event_channels;	/* HEADCOUNT_EVENT_CHANNELS */
+	char	*event_channels;	/* HEADCOUNT_EVENT_CHANNELS (patterns, comma-separated) */
+	long	 events_replay;		/* HEADCOUNT_EVENTS_REPLAY (messages kept for Last-Event-ID) */
+	long	 events_max_clients;	/* HEADCOUNT_EVENTS_MAX_CLIENTS (streams per node) */
+	long	 events_max_per_subject; /* HEADCOUNT_EVENTS_MAX_PER_SUBJECT (streams per token sub) */
+	long	 events_keepalive;	/* HEADCOUNT_EVENTS_KEEPALIVE (s: SSE comment, WS ping) */
 	/* storage and logs */
 	char	*data_dir;		/* HEADCOUNT_DATA_DIR (SQLite history lives here) */
 	char	*log_file;		/* HEADCOUNT_LOG_FILE, NULL = stderr */

@@ -6,14 +6,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what RFC 3339 can write */
+#define HC_TIME_MIN	(-62167219200LL)
+#define HC_TIME_MAX	253402300799LL
+
 char *
 hc_time_fmt(time_t t, char buf[HC_TIME_BUFSZ])
 {
 	struct tm tm;
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, HC_TIME_BUFSZ, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* stored data is input too: a time far from now shows its bound */
+	if ((long long)t < HC_TIME_MIN)
+		t = (time_t)HC_TIME_MIN;
+	else if ((long long)t > HC_TIME_MAX)
+		t = (time_t)HC_TIME_MAX;
+
+	/* %Y would write year 0 as "0": four digits always */
+	if (gmtime_r(&t, &tm) == NULL)
 		snprintf(buf, HC_TIME_BUFSZ, "1970-01-01T00:00:00Z");
+	else
+		snprintf(buf, HC_TIME_BUFSZ, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+		    (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)tm.tm_mon % 12u + 1u,
+		    (unsigned)tm.tm_mday % 32u, (unsigned)tm.tm_hour % 24u,
+		    (unsigned)tm.tm_min % 60u, (unsigned)tm.tm_sec % 61u);
 	return buf;
 }
 

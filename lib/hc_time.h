@@ -7,7 +7,10 @@
 
 #define HC_TIME_BUFSZ 32	/* room for "2026-11-22T10:00:00Z" and more */
 
-/* Writes t as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf; returns buf. */
+/*
+ * Writes t as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf; returns buf.  A time
+ * before year 0 or after 9999 is written as that bound.
+ */
 char	*hc_time_fmt(time_t t, char buf[HC_TIME_BUFSZ]);
 
 /*

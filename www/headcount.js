@@ -1,9 +1,13 @@
-// headcount.js: the status page — bearer token handling, polling the API every 5 s, rendering (textContent only).
+// headcount.js: the status page — bearer token handling, live updates from the event stream, rendering (textContent only).
 'use strict';
 
 (() => {
 	const TOKEN_KEY = 'headcount.token';
-	const REFRESH_MS = 5000;
+	// The stream says when something changed; a change re-reads the state (coalesced).
+	const STREAM_PATH = 'api/v1/realtime/events';
+	const STREAM_CHANNELS = ['events:instances', 'events:flags'];
+	const COALESCE_MS = 150;	// a burst of events (a prune of many) is one re-read
+	const RETRY_MIN_MS = 1000, RETRY_MAX_MS = 30000;
 	const STATUS_LABELS = {
 		healthy: 'Healthy',
 		under_replicated: 'Under-replicated',
@@ -423,17 +427,97 @@
 		await tick();
 	}
 
-	// ------------------------------------------------------------ the loop
-	function schedule() {
-		clearTimeout(timer);
-		timer = null;
-		if (document.hidden) return;	// resumes on visibilitychange
-		timer = setTimeout(tick, REFRESH_MS);
+	// ------------------------------------------------------------ updates: the event stream
+	// No polling loop: the page reads the state once, then again whenever the
+	// events stream announces a change (or says "reset": it missed some).  The
+	// browser's EventSource reconnects by itself and resumes with Last-Event-ID;
+	// when it gives up (the stream answered an error, say a restart's 502), the
+	// page opens a new one after a growing pause and re-reads the state, since
+	// what happened meanwhile cannot be resumed.
+	let stream = null;
+	let streamToken = null;
+	let retryMs = RETRY_MIN_MS;
+	let retryTimer = null;
+	let again = false;
+
+	function setLive(state, text) {
+		document.body.dataset.live = state;
+		$('live').textContent = text;
 	}
+	function showEvent(channel, data) {
+		const d = data && typeof data === 'object' ? data : {};
+		const what = [channel, d.event, d.name || d.instance_id,
+			typeof d.enabled === 'boolean' ? (d.enabled ? '(on)' : '(off)') : null]
+			.filter((x) => typeof x === 'string' && x).join(' ');
+		const t = $('last-event');
+		t.textContent = what;
+		t.dataset.channel = channel;
+		if (d.name) t.dataset.name = String(d.name);
+		if (d.instance_id) t.dataset.instanceId = String(d.instance_id);
+		if (typeof d.enabled === 'boolean') t.dataset.enabled = String(d.enabled);
+	}
+	function changed() {
+		clearTimeout(timer);
+		timer = setTimeout(tick, COALESCE_MS);
+	}
+	function closeStream() {
+		clearTimeout(retryTimer);
+		retryTimer = null;
+		if (stream) stream.close();
+		stream = null;
+		streamToken = null;
+	}
+	function openStream() {
+		if (stream && streamToken === token) return;
+		closeStream();
+		if (!token || token === refusedToken || typeof EventSource !== 'function') {
+			setLive('off', typeof EventSource === 'function' ? 'not connected' : 'no EventSource in this browser');
+			return;
+		}
+		const qs = new URLSearchParams({ channels: STREAM_CHANNELS.join(','), access_token: token });
+		const es = new EventSource(STREAM_PATH + '?' + qs.toString());
+		stream = es;
+		streamToken = token;
+		setLive('connecting', 'connecting…');
+		es.onopen = () => {
+			retryMs = RETRY_MIN_MS;
+			setLive('on', 'live');
+		};
+		const onMessage = (ev) => {
+			let m = null;
+			try { m = JSON.parse(ev.data); } catch (e) { m = null; }
+			showEvent(ev.type, m && typeof m === 'object' ? m.data : null);
+			changed();
+		};
+		for (const ch of STREAM_CHANNELS) es.addEventListener(ch, onMessage);
+		es.addEventListener('reset', () => {	// it missed some: read everything again
+			const t = $('last-event');
+			t.textContent = 'reset (the stream missed some): state read again';
+			t.dataset.channel = 'reset';
+			changed();
+		});
+		es.onerror = () => {
+			if (es !== stream) return;
+			if (es.readyState === EventSource.CONNECTING) {
+				setLive('connecting', 'reconnecting…');	// the browser resumes with Last-Event-ID
+				return;
+			}
+			// closed for good: a fresh stream later, and the state read again now
+			stream = null;
+			streamToken = null;
+			setLive('off', 'disconnected; retrying in ' + Math.round(retryMs / 1000) + ' s');
+			retryTimer = setTimeout(() => { openStream(); tick(); }, retryMs);
+			retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+		};
+	}
+
 	async function tick() {
 		clearTimeout(timer);
 		timer = null;
-		if (inflight) return;	// the running refresh schedules the next one
+		if (inflight) {	// one more read once the running one is done
+			again = true;
+			return;
+		}
 		inflight = true;
 		try {
 			await refresh();
@@ -441,7 +525,11 @@
 			showError('The page failed to update.', String(e && e.message ? e.message : e));
 		} finally {
 			inflight = false;
-			schedule();
+			openStream();
+			if (again) {
+				again = false;
+				changed();
+			}
 		}
 	}
 
@@ -464,6 +552,7 @@
 		});
 		$('token-forget').addEventListener('click', () => {
 			saveToken(null);
+			closeStream();
 			$('prune-result').textContent = '';
 			tick();
 		});
@@ -471,15 +560,6 @@
 		window.addEventListener('hashchange', () => {
 			if (takeTokenFromFragment()) {
 				token = loadToken();
-				tick();
-			}
-		});
-		document.addEventListener('visibilitychange', () => {
-			$('paused').hidden = !document.hidden;
-			if (document.hidden) {
-				clearTimeout(timer);
-				timer = null;
-			} else {
 				tick();
 			}
 		});

@@ -70,7 +70,9 @@ hc_like "$HC_STATUS" '^50[23]$' "metrics not running: 502/503"
 hc_is "$HC_CTYPE" application/problem+json "metrics not running: problem+json"
 
 hc_stop_redis
-hc_req GET /api/v1/health/ready
+# ready answers from the health program's last check (every 500 ms)
+ready_503() { hc_req GET /api/v1/health/ready; [ "$HC_STATUS" = 503 ]; }
+hc_wait_until 3 ready_503 || true
 hc_is "$HC_STATUS" 503 "ready 503 without Redis"
 hc_like "$HC_CTYPE" '^application/json' "the program's own 503 stays application/json"
 hc_is "$(hc_json .status)" not_ready "…with its body"

@@ -17,6 +17,12 @@ for p in $PROGRAMS; do
 	hc_start_program "$p"
 done
 hc_start_nginx
+# The history report reads this node's file (headcount-agent writes it): a small
+# one, so that fuzzed reports are answered 200 or 400, not "no history yet" (503).
+if [ -x "$top_builddir/tests/bench/history-fill" ]; then
+	hc_ok "a history file of 60 samples" "$top_builddir/tests/bench/history-fill" \
+		"$HEADCOUNT_DATA_DIR" 60 "$(date -u +%s)"
+fi
 
 OWNER=$(hc_token owner fuzz-setup)
 USER=$(hc_token user fuzz-viewer)

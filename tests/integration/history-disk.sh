@@ -11,9 +11,13 @@ if [ "$(id -u)" != 0 ]; then
 	hc__skip_all "mounting a small tmpfs needs root"
 fi
 HIST=$top_builddir/cgi/headcount-history
+own() {	# own PATH...: hand files made by this (root) shell to the user the programs run as
+	[ "$(id -u)" != 0 ] || chown -R "$HC_RUN_UID" "$@"
+}
 
 DATA=$HC_TMP/data
 mount -t tmpfs -o size=8m,mode=0755 headcount-test "$DATA" || hc_bail "cannot mount a tmpfs on $DATA"
+own "$DATA"
 trap 'rc=$?; for p in $HC_PIDS; do kill -KILL "${p#*:}" 2>/dev/null; done; umount -l "$DATA" 2>/dev/null; (exit $rc); hc_cleanup' EXIT
 
 export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=600 HEADCOUNT_HEARTBEAT_INTERVAL=1
@@ -109,6 +113,7 @@ BEFORE=$(samples)
 hc_stop_agent
 rm -f "$DATA/history.db-wal" "$DATA/history.db-shm"
 head -c 65536 /dev/urandom >"$DATA/history.db"
+own "$DATA/history.db"
 hc_start_agent
 hc_ok "the corrupt file is logged and moved aside" hc_wait_until 10 sh -c "grep -q 'is corrupt' '$HC_TMP/agent.log'"
 hc_like "$(grep 'is corrupt' "$HC_TMP/agent.log")" 'moved aside to .*history\.db\.corrupt-' "the log names where it went"

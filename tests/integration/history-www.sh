@@ -8,6 +8,9 @@ hc_need jq curl timeout chromium
 hc_need_program monitoring agent token
 FILL=$top_builddir/tests/bench/history-fill
 [ -x "$FILL" ] || hc_bail "tests/bench/history-fill is not built"
+own() {	# own PATH...: hand files made by this (root) shell to the user the programs run as
+	[ "$(id -u)" != 0 ] || chown -R "$HC_RUN_UID" "$@"
+}
 SHOTS=${HC_SCREENSHOT_DIR:-$top_builddir/tests/integration}
 mkdir -p "$SHOTS"
 
@@ -104,6 +107,7 @@ hc_like "$HC_CTYPE" javascript "history.js: a JavaScript type"
 
 END=$(date -u -d 2026-11-22T06:00:00Z +%s)
 hc_ok "loader fills 600 samples" "$FILL" "$HC_TMP/data" 600 "$END"
+own "$HC_TMP/data"
 
 # ------------------------------------------------------------ hourly view of the loaded day
 Q="?from=2026-11-22T00:00:00Z&to=2026-11-22T06:00:00Z&step=3600"

@@ -9,6 +9,9 @@ hc_need_program instances monitoring agent token history
 FILL=$top_builddir/tests/bench/history-fill
 HIST=$top_builddir/cgi/headcount-history
 [ -x "$FILL" ] || hc_bail "tests/bench/history-fill is not built"
+own() {	# own PATH...: hand files made by this (root) shell to the user the programs run as
+	[ "$(id -u)" != 0 ] || chown -R "$HC_RUN_UID" "$@"
+}
 
 export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=600 HEADCOUNT_HEARTBEAT_INTERVAL=1
 export HEADCOUNT_HISTORY_INTERVAL=1 DESIRED_REPLICAS=2
@@ -37,12 +40,16 @@ bad() {	# bad QUERY DETAIL-REGEX DESC: a 400 naming the rule
 
 # ------------------------------------------------------------ before any history exists
 report ""
-problem 503 "no history file on this node yet"
-hc_like "$(hc_json .detail)" 'history.db' "503 names the missing file"
+hc_is "$HC_STATUS:$(hc_json '.points | length'):$(hc_json '.mismatch_periods | length')" "200:0:0" \
+	"no history file on this node yet: an empty report"
+report "format=csv"
+hc_is "$HC_STATUS:$HC_BODY" "200:t,samples,desired,active_min,active_max,active_avg,stale_max" \
+	"no history file yet: a CSV of the header alone"
 
 # 600 per-minute samples up to 2026-11-22T06:00:00Z; 04:00-04:20 under-replicated.
 END=$(date -u -d 2026-11-22T06:00:00Z +%s)
 hc_ok "loader fills 600 samples" "$FILL" "$HC_TMP/data" 600 "$END"
+own "$HC_TMP/data"
 
 # ------------------------------------------------------------ routing and auth
 report "" none
@@ -157,8 +164,12 @@ hc_is "$OUT" "$HC_BODY" "headcount-history --format csv: the same CSV"
 rc=0; "$HIST" --config "$HC_TMP/settings.conf" --step 0 >/dev/null 2>"$HC_TMP/hist.err" || rc=$?
 hc_is "$rc" 2 "headcount-history --step 0: exit 2"
 hc_like "$(cat "$HC_TMP/hist.err")" 'step' "and says why"
-rc=0; "$HIST" --data-dir "$HC_TMP/nowhere" >/dev/null 2>&1 || rc=$?
-hc_is "$rc" 1 "headcount-history without a file: exit 1"
+rc=0; OUT=$("$HIST" --data-dir "$HC_TMP/nowhere" 2>"$HC_TMP/hist.err") || rc=$?
+hc_is "$rc:$(printf '%s' "$OUT" | jq -c .points)" "0:[]" "headcount-history without a file: an empty report"
+hc_like "$(cat "$HC_TMP/hist.err")" 'no samples' "and says why on stderr"
+mkdir -p "$HC_TMP/junk" && head -c 4096 /dev/urandom >"$HC_TMP/junk/history.db"
+rc=0; "$HIST" --data-dir "$HC_TMP/junk" >/dev/null 2>&1 || rc=$?
+hc_is "$rc" 1 "headcount-history on a damaged file: exit 1"
 for q in "--step 60 --from 2026-11-21T06:00:00Z --to 2026-11-22T06:00:00Z" \
 	"--step 3600 --from 2025-11-22T00:00:00Z --to 2026-11-22T00:00:00Z" \
 	"--step 86400 --from 2025-11-22T00:00:00Z --to 2026-11-22T00:00:00Z"; do
@@ -170,6 +181,7 @@ done
 
 # ------------------------------------------------------------ two agents on one Redis
 mkdir -p "$HC_TMP/b"
+own "$HC_TMP/b"
 T_START=$(date +%s)
 HEADCOUNT_INSTANCE_ID=node-a hc_start_agent_as agent-a
 HEADCOUNT_INSTANCE_ID=node-b HEADCOUNT_DATA_DIR=$HC_TMP/b hc_start_agent_as agent-b

@@ -92,11 +92,11 @@ hc_is "$(val headcount_self_preservation)" 1 "self-preservation flag"
 
 # ------------------------------------------------------------ a worker's death loses nothing
 master=$(hc_pid health)
-workers=$(pgrep -P "$master" | tr '\n' ' ')
+workers=$(hc_workers "$master" | tr '\n' ' ')
 hc_like "$workers" '^[0-9]+ [0-9]+ [0-9]+ $' "three health workers: $workers"
 for w in $workers; do kill -KILL "$w"; done
 hc_diag "SIGKILLed every health worker: $workers"
-new_workers() { [ "$(pgrep -P "$master" | wc -l)" = 3 ] && ! pgrep -P "$master" | grep -qx "${workers%% *}"; }
+new_workers() { [ "$(hc_workers "$master" | wc -l)" = 3 ] && ! hc_workers "$master" | grep -qx "${workers%% *}"; }
 hc_ok "the master replaced them" hc_wait_until 10 new_workers
 hc_is "$(live_count)" 25 "the 25 counts survive the SIGKILL of the workers that made them"
 idle_is() { metrics && [ "$(val 'headcount_workers_idle{program="health"}')" = "$1" ]; }

@@ -11,12 +11,7 @@ hc_start_nginx
 
 bin=$top_builddir/cgi/headcount-health
 sock=$HC_TMP/health.sock
-workers_of() {	# the master's children but its helper (health's checker)
-	local p
-	for p in $(pgrep -P "$1"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = hc-helper ] || echo "$p"
-	done | sort -n
-}
+workers_of() { hc_workers "$1"; }
 nworkers() { workers_of "$1" | wc -l; }
 live_200() {
 	hc_req GET /api/v1/health/live

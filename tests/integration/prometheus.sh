@@ -67,10 +67,10 @@ hc_is "$(qv 'count(http_requests_total{route=~".*/x[0-9]"})')" none "no raw path
 
 # ------------------------------------------------------------ a count survives the death of the worker that made it
 master=$(hc_pid health)
-workers=$(pgrep -P "$master" | tr '\n' ' ')
+workers=$(hc_workers "$master" | tr '\n' ' ')
 for w in $workers; do kill -KILL "$w"; done
 hc_diag "SIGKILLed every health worker (the ones that served the 40): $workers"
-replaced() { [ "$(pgrep -P "$master" | wc -l)" = 3 ]; }
+replaced() { [ "$(hc_workers "$master" | wc -l)" = 3 ]; }
 hc_ok "the master replaced the workers" hc_wait_until 10 replaced
 for i in $(seq 1 10); do hc_req GET /api/v1/health/live; done
 hc_ok "after the SIGKILL, Prometheus reports 40 + 10 = 50" hc_wait_until 20 qv_is "$LIVE" 50

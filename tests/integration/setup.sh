@@ -356,15 +356,31 @@ hc_start_program() {
 hc__socket_up() {	# SOCK PID: the socket exists, or the program died (stop polling)
 	[ -S "$1" ] || ! kill -0 "$2" 2>/dev/null
 }
+# hc_workers MASTER: the PIDs of a program's workers, one a line (its
+# children but the helper, "hc-helper" in ps, that health runs its checks in).
+hc_workers() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = hc-helper ] || echo "$p"
+	done | sort -n
+}
 # hc_stop_program NAME: SIGTERM, wait; HC_EXIT holds the exit status.
 hc_stop_program() {
 	hc_stop "$1"
+}
+
+# As root the agent runs as HC_RUN_USER: its history directory (and any file
+# a test put there first) must be that user's.
+hc__own_data() {
+	[ -n "$HC_USER_ARGS" ] || return 0
+	chown -R "$HC_RUN_USER" "${HEADCOUNT_DATA_DIR:-$HC_TMP/data}" 2>/dev/null || true
 }
 
 # hc_start_agent [ARGS...]: cgi/headcount-agent in the background (no socket to poll).
 hc_start_agent() {
 	local bin=$top_builddir/cgi/headcount-agent pid
 	[ -x "$bin" ] || hc_bail "$bin is not built"
+	hc__own_data
 	# shellcheck disable=SC2086
 	"$bin" --config "$HC_TMP/settings.conf" $HC_USER_ARGS "$@" </dev/null >>"$HC_TMP/agent.log" 2>&1 &
 	pid=$!
@@ -379,6 +395,7 @@ hc_start_agent_as() {
 	local name=$1 bin=$top_builddir/cgi/headcount-agent pid
 	shift
 	[ -x "$bin" ] || hc_bail "$bin is not built"
+	hc__own_data
 	# shellcheck disable=SC2086
 	"$bin" --config "$HC_TMP/settings.conf" $HC_USER_ARGS "$@" </dev/null >>"$HC_TMP/$name.log" 2>&1 &
 	pid=$!
@@ -595,4 +612,110 @@ hc_wrk_summary() {
 		$1 == "Requests/sec:" { rps = $2 }
 		/Non-2xx|Socket errors/ { err = err " [" $0 "]" }
 		END { printf "%-24s %9.0f req/s  p50 %8.2f ms  p99 %8.2f ms%s\n", name, rps, p50, p99, err }'
+}
+
+# ----------------------------------------------------------------- Redis Sentinel (issue 11)
+# hc_start_sentinel_setup [MASTER_NAME]: one master (redis-a), one replica
+# (redis-b) and three redis-sentinel processes (sentinel-1..3) on free
+# loopback ports; down-after-milliseconds $HC_SENTINEL_DOWN_MS (2000),
+# failover-timeout $HC_SENTINEL_FAILOVER_MS (6000).  Exports REDIS_URL=
+# redis+sentinel://127.0.0.1:P1,...,/NAME and HC_SENTINEL_NODES (h:p,h:p,h:p).
+# Returns once every sentinel knows the two others and the replica.
+HC_SENTINEL_NAME=headcount
+hc_start_sentinel_setup() {
+	local i port ports=""
+	hc_need redis-server redis-sentinel redis-cli
+	[ -x "$top_builddir/tests/freeport" ] || hc_bail "tests/freeport is not built"
+	HC_SENTINEL_NAME=${1:-headcount}
+	HC_REDIS_A_PORT=$("$top_builddir/tests/freeport")
+	HC_REDIS_B_PORT=$("$top_builddir/tests/freeport")
+	while [ "$HC_REDIS_B_PORT" = "$HC_REDIS_A_PORT" ]; do
+		HC_REDIS_B_PORT=$("$top_builddir/tests/freeport")
+	done
+	export HC_REDIS_A_PORT HC_REDIS_B_PORT
+	hc_start_sentinel_node a
+	hc_start_sentinel_node b "$HC_REDIS_A_PORT"
+	hc_wait_until 15 hc__sentinel_synced "$HC_REDIS_B_PORT" || hc_bail "redis-b did not sync with redis-a"
+	for i in 1 2 3; do
+		port=$("$top_builddir/tests/freeport")
+		mkdir -p "$HC_TMP/sentinel-$i"
+		cat >"$HC_TMP/sentinel-$i/sentinel.conf" <<EOS
+port $port
+bind 127.0.0.1
+daemonize no
+dir $HC_TMP/sentinel-$i
+logfile ""
+sentinel monitor $HC_SENTINEL_NAME 127.0.0.1 $HC_REDIS_A_PORT 2
+sentinel down-after-milliseconds $HC_SENTINEL_NAME ${HC_SENTINEL_DOWN_MS:-2000}
+sentinel failover-timeout $HC_SENTINEL_NAME ${HC_SENTINEL_FAILOVER_MS:-6000}
+sentinel parallel-syncs $HC_SENTINEL_NAME 1
+EOS
+		redis-sentinel "$HC_TMP/sentinel-$i/sentinel.conf" </dev/null \
+			>>"$HC_TMP/sentinel-$i.log" 2>&1 &
+		hc__track "sentinel-$i" "$!"
+		ports="$ports${ports:+,}127.0.0.1:$port"
+		eval "HC_SENTINEL_${i}_PORT=$port"
+	done
+	HC_SENTINEL_NODES=$ports
+	REDIS_URL=redis+sentinel://$ports/$HC_SENTINEL_NAME
+	export REDIS_URL HC_SENTINEL_NODES HC_SENTINEL_NAME
+	hc_wait_until 30 hc__sentinels_complete || hc_bail "the sentinels did not find each other and the replica within 30 s"
+}
+# hc_start_sentinel_node a|b [MASTER_PORT]: one data node (again), replica of MASTER_PORT if given.
+hc_start_sentinel_node() {
+	local n=$1 port pid
+	port=$(hc_sentinel_node_port "$n")
+	mkdir -p "$HC_TMP/redis-$n"
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+		--repl-diskless-sync-delay 0 --dir "$HC_TMP/redis-$n" --logfile '' \
+		${2:+--replicaof 127.0.0.1 "$2"} </dev/null >>"$HC_TMP/redis-$n.log" 2>&1 &
+	pid=$!
+	hc__track "redis-$n" "$pid"
+	hc_wait_until 10 hc__port_pong "$port" "$pid" || hc_bail "redis-$n did not answer on $port"
+}
+hc_sentinel_node_port() {	# a|b
+	if [ "$1" = a ]; then printf '%s\n' "$HC_REDIS_A_PORT"; else printf '%s\n' "$HC_REDIS_B_PORT"; fi
+}
+hc__port_pong() {	# PORT [PID]
+	if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+		return 0
+	fi
+	[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]
+}
+hc__sentinel_synced() {	# PORT: a replica whose link to its master is up
+	redis-cli -h 127.0.0.1 -p "$1" info replication 2>/dev/null | tr -d '\r' |
+		grep -qx 'master_link_status:up'
+}
+hc__sentinels_complete() {
+	local i port info
+	for i in 1 2 3; do
+		eval "port=\$HC_SENTINEL_${i}_PORT"
+		info=$(redis-cli -h 127.0.0.1 -p "$port" sentinel master "$HC_SENTINEL_NAME" 2>/dev/null) || return 1
+		printf '%s\n' "$info" | grep -A1 -x 'num-other-sentinels' | tail -n 1 | grep -qx 2 || return 1
+		printf '%s\n' "$info" | grep -A1 -x 'num-slaves' | tail -n 1 | grep -qx 1 || return 1
+	done
+}
+# hc_sentinel_master_port [SENTINEL_INDEX]: the master's port as that sentinel (1) names it.
+hc_sentinel_master_port() {
+	local port
+	eval "port=\$HC_SENTINEL_${1:-1}_PORT"
+	redis-cli -h 127.0.0.1 -p "$port" sentinel get-master-addr-by-name "$HC_SENTINEL_NAME" 2>/dev/null |
+		sed -n 2p
+}
+# hc_sentinel_master_node: a or b, the node every sentinel names master (fails when they disagree).
+hc_sentinel_master_node() {
+	local p1 p2 p3
+	p1=$(hc_sentinel_master_port 1) p2=$(hc_sentinel_master_port 2) p3=$(hc_sentinel_master_port 3)
+	[ -n "$p1" ] && [ "$p1" = "$p2" ] && [ "$p2" = "$p3" ] || return 1
+	if [ "$p1" = "$HC_REDIS_A_PORT" ]; then echo a; elif [ "$p1" = "$HC_REDIS_B_PORT" ]; then echo b; else return 1; fi
+}
+# hc_sentinel_role a|b: master, slave or down.
+hc_sentinel_role() {
+	redis-cli -h 127.0.0.1 -p "$(hc_sentinel_node_port "$1")" role 2>/dev/null | head -n 1 | grep . || echo down
+}
+# hc_sentinel_cli a|b ARGS...: redis-cli against one data node.
+hc_sentinel_cli() {
+	local n=$1
+	shift
+	redis-cli -h 127.0.0.1 -p "$(hc_sentinel_node_port "$n")" "$@"
 }

@@ -6,6 +6,9 @@
 
 hc_need jq curl python3
 hc_need_program instances agent token
+own() {	# own PATH...: hand files made by this (root) shell to the user the programs run as
+	[ "$(id -u)" != 0 ] || chown -R "$HC_RUN_UID" "$@"
+}
 
 SECRET=webhook-test-secret
 export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=600 HEADCOUNT_HEARTBEAT_INTERVAL=1
@@ -37,9 +40,10 @@ has() {	# has RECEIVER EVENT N [STATUS]: at least N deliveries
 	[ "$(count "$1" "$2" "${4:-}")" -ge "$3" ]
 }
 
+mkdir -p "$HC_TMP/b"
+own "$HC_TMP/b"
 HEADCOUNT_INSTANCE_ID=node-a hc_start_agent_as agent-a
 HEADCOUNT_INSTANCE_ID=node-b HEADCOUNT_DATA_DIR=$HC_TMP/b hc_start_agent_as agent-b
-mkdir -p "$HC_TMP/b"
 hc_ok "two agents: healthy" hc_wait_until 10 status_is healthy
 
 # ------------------------------------------------------------ one mismatch past HEADCOUNT_WEBHOOK_AFTER
@@ -116,5 +120,38 @@ delivered() {
 }
 hc_ok "after the restart it is delivered, same delivery id" hc_wait_until 40 delivered
 hc_ok "and it leaves the queue" hc_wait_until 5 sh -c "[ \"\$(redis-cli -s '$HC_TMP/redis.sock' ZSCORE headcount:webhook:queue '$PENDING')\" = '' ]"
+
+# ------------------------------------------------------------ self-preservation
+hc_fake_reset "$R1"
+hc_fake_reset "$R2"
+( while :; do for i in 1 2 3 4; do hb "sp-$i"; done; sleep 0.4; done ) &
+hc_track beat $!
+hc_ok "four more instances active" hc_wait_until 10 sh -c "[ \"\$(redis-cli -s '$HC_TMP/redis.sock' ZCARD headcount:instances)\" -ge 5 ]"
+sleep 1	# one heartbeat round more, so all four are fresh when they stop together
+hc_stop beat
+hc_ok "four of five stale at once: self_preservation_started" hc_wait_until 15 has "$R1" self_preservation_started 1 200
+SP=$(received "$R1" | jq -c '[.[] | select(.event == "self_preservation_started")][0]')
+hc_is "$(printf '%s' "$SP" | jq -r .body.summary.self_preservation)" true "its summary says self_preservation"
+hc_like "$(printf '%s' "$SP" | jq -r .body.text)" 'self-preservation on' "its text"
+( while :; do for i in 1 2 3 4; do hb "sp-$i"; done; sleep 0.4; done ) &
+hc_track beat $!
+hc_ok "heartbeats back: self_preservation_ended" hc_wait_until 15 has "$R1" self_preservation_ended 1 200
+hc_stop beat
+hc_is "$(count "$R2" self_preservation_started):$(count "$R2" self_preservation_ended)" "1:1" \
+	"receiver 2: one start, one end"
+
+# ------------------------------------------------------------ the desired-count provider
+hc_start_fake do --token do-test-token --app-id app-1
+DO=$HC_FAKE_URL
+hc_fake_control "$DO" '{"mode":"fail"}'
+hc_stop agent-a
+DO_API_TOKEN=do-test-token DO_APP_ID=app-1 DO_API_URL=$DO HEADCOUNT_INSTANCE_ID=node-a \
+	hc_start_agent_as agent-a
+hc_ok "DigitalOcean failing: provider_failing" hc_wait_until 15 has "$R1" provider_failing 1 200
+PF=$(received "$R1" | jq -c '[.[] | select(.event == "provider_failing")][0]')
+hc_like "$(printf '%s' "$PF" | jq -r .body.text)" 'provider DigitalOcean failing .*; using DESIRED_REPLICAS' "its text names the provider and the fallback"
+hc_fake_control "$DO" '{"mode":"ok"}'
+hc_ok "DigitalOcean answering again: provider_recovered" hc_wait_until 30 has "$R1" provider_recovered 1 200
+hc_is "$(count "$R2" provider_failing):$(count "$R2" provider_recovered)" "1:1" "receiver 2: one failing, one recovered"
 
 hc_done

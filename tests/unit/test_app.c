@@ -497,6 +497,25 @@ main(void)
 	ctx.settings = &settings;
 	ctx.started_at = time(NULL);
 
+	{
+		static const struct hc_param bad[] = {
+			{ .in = HC_IN_PATH, .name = "name", .type = HC_PT_STR },
+			{ 0 }
+		};
+		static const struct hc_route badroutes[] = {
+			{ "GET", "/t/live", HC_AUTH_NONE, h_live },
+			{ "GET", "/t/{id}", HC_AUTH_NONE, h_live, bad },
+			{ 0 }
+		};
+		static const struct hc_app badapp = { "bad", badroutes, NULL, NULL, 0 };
+
+		tap_is_int(hc_app_routes_check(&app, err, sizeof(err)), HC_OK,
+		    "the test program's tables are sound");
+		tap_is_int(hc_app_routes_check(&badapp, err, sizeof(err)), HC_ERR_INVALID,
+		    "a table naming a capture its pattern lacks: refused");
+		tap_is_str(err, "input table of GET /t/{id}: path segment {name}: "
+		    "the pattern has no such capture", "...naming the route and the fault");
+	}
 	test_cases(&ctx);
 	test_access(&ctx);
 	test_metrics();

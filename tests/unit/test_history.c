@@ -215,6 +215,12 @@ test_corrupt(const char *dir)
 	FILE		*fp;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, HC_HISTORY_FILE);
+	/* A damaged file alone: the journal files of the good one go first. */
+	snprintf(moved, sizeof(moved), "%s-wal", path);
+	unlink(moved);
+	snprintf(moved, sizeof(moved), "%s-shm", path);
+	unlink(moved);
+	err[0] = '\0';
 	fp = fopen(path, "w");
 	fputs("this is not an SQLite database, just some text that is long enough to be "
 	    "read as a header by SQLite and refused.............................\n", fp);

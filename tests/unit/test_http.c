@@ -120,6 +120,8 @@ main(void)
 		    "{\"a\":\"\xc0\xaf\"}",		/* overlong */
 		    "{\"a\":\"\xed\xa0\x80\"}",		/* surrogate */
 		    "{\"a\\u0000b\":1}",			/* NUL in a key */
+		    "null", "null\n", " null ",		/* JSON null: NULL, and why is written */
+		    "[NaN]", "{\"m\":{\"x\":Infinity}}", "[-Infinity]", "[1e999]",
 		    NULL };
 		size_t i;
 
@@ -130,9 +132,14 @@ main(void)
 			snprintf(len, sizeof(len), "%zu", strlen(bad[i]));
 			setup(&req, &io, &m, env, bad[i]);
 			hc_req_read_body(&req, HC_BODY_MAX);
-			err[0] = '\0';
+			/* whatever the stack held must not survive as the reason */
+			memset(err, 'Z', sizeof(err) - 1);
+			err[sizeof(err) - 1] = '\0';
 			o = hc_req_json(&req, err, sizeof(err));
-			tap_ok(o == NULL && err[0] != '\0', "malformed body \"%s\" refused (%s)", bad[i], err);
+			tap_ok(o == NULL && err[0] != '\0' && err[0] != 'Z',
+			    "malformed body \"%s\" refused (%s)", bad[i], err);
+			tap_ok(strstr(err, "malformed JSON: malformed JSON") == NULL,
+			    "malformed body \"%s\": the reason is said once", bad[i]);
 			json_object_put(o);
 			hc_req_cleanup(&req);
 		}

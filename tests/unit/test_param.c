@@ -306,6 +306,74 @@ test_tables(void)
 	tap_is_str(pe.errstr, "body field \"instance_id\" is required", "...is required");
 }
 
+/* Tables checked for the program's own faults, as hc_app_main does at start-up. */
+static int v_any(const char *s) { return s != NULL; }
+
+static const struct lcase {
+	struct hc_param	 p[3];
+	const char	*pattern;
+	int		 ok;
+	const char	*why;
+} lcases[] = {
+	{ { { .in = HC_IN_PATH, .name = "id", .type = HC_PT_STR }, { 0 } }, "/x/{id}", 1, NULL },
+	{ { { 0 } }, "/x", 1, NULL },
+	{ { { .in = HC_IN_PATH, .name = "name", .type = HC_PT_STR }, { 0 } }, "/x/{id}", 0,
+	  "no such capture" },
+	{ { { .in = HC_IN_PATH, .name = "id", .type = HC_PT_STR }, { 0 } }, NULL, 0,
+	  "no such capture" },
+	{ { { .in = HC_IN_QUERY, .name = "o", .type = HC_PT_OBJECT }, { 0 } }, "/x", 0,
+	  "body field only" },
+	{ { { .in = HC_IN_QUERY, .name = "f", .type = HC_PT_ENUM }, { 0 } }, "/x", 0,
+	  "without choices" },
+	{ { { .in = HC_IN_BODY, .name = "t", .type = HC_PT_STR, .flags = HC_PARAM_MULTI }, { 0 } },
+	  "/x", 0, "only a query key may repeat" },
+	{ { { .in = HC_IN_QUERY, .name = "n", .type = HC_PT_INT, .valid = v_any }, { 0 } }, "/x", 0,
+	  "a rule for a non-string" },
+	{ { { .in = HC_IN_QUERY, .name = "n", .type = HC_PT_INT, .min = 5, .max = 1 }, { 0 } },
+	  "/x", 0, "min above max" },
+	{ { { .in = HC_IN_QUERY, .name = "n", .type = HC_PT_INT, .flags = HC_PARAM_REQUIRED,
+	    .def = "1" }, { 0 } }, "/x", 0, "required and defaulted" },
+	{ { { .in = HC_IN_QUERY, .name = "n", .type = HC_PT_INT, .min = 1, .max = 9,
+	    .def = "10" }, { 0 } }, "/x", 0, "breaks its own rule" },
+	{ { { .in = HC_IN_QUERY, .name = "f", .type = HC_PT_ENUM, .choices = "json|csv",
+	    .def = "xml" }, { 0 } }, "/x", 0, "breaks its own rule" },
+	{ { { .in = HC_IN_QUERY, .name = "a", .type = HC_PT_STR },
+	    { .in = HC_IN_QUERY, .name = "a", .type = HC_PT_INT }, { 0 } }, "/x", 0,
+	  "declared twice" },
+	{ { { .in = HC_IN_QUERY, .name = "a", .type = HC_PT_BOOL },
+	    { .in = HC_IN_BODY, .name = "a", .type = HC_PT_BOOL }, { 0 } }, "/x", 1, NULL },
+	{ { { .in = HC_IN_MAX, .name = "a", .type = HC_PT_STR }, { 0 } }, "/x", 0, "unknown" },
+};
+
+static void
+test_lint(void)
+{
+	struct hc_param	 big[HC_PARAM_MAXN + 2];
+	char		 err[256], names[HC_PARAM_MAXN + 1][8];
+	size_t		 i;
+	enum hc_err	 rc;
+
+	for (i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++) {
+		err[0] = '\0';
+		rc = hc_param_table_check(lcases[i].p, lcases[i].pattern, err, sizeof(err));
+		tap_is_int(rc == HC_OK, lcases[i].ok, "table %zu: %s", i,
+		    lcases[i].ok ? "accepted" : "refused");
+		if (!lcases[i].ok && !tap_ok(strstr(err, lcases[i].why) != NULL,
+		    "table %zu: says %s", i, lcases[i].why))
+			printf("#   got: \"%s\"\n", err);
+	}
+	tap_is_int(hc_param_table_check(table, "/api/v1/things/{id}", err, sizeof(err)), HC_OK,
+	    "the test table itself is sound");
+	memset(big, 0, sizeof(big));
+	for (i = 0; i < HC_PARAM_MAXN + 1; i++) {
+		snprintf(names[i], sizeof(names[i]), "k%zu", i);
+		big[i].in = HC_IN_QUERY;
+		big[i].name = names[i];
+	}
+	tap_is_int(hc_param_table_check(big, "/x", err, sizeof(err)), HC_ERR_RANGE,
+	    "a table of more than HC_PARAM_MAXN entries");
+}
+
 int
 main(void)
 {
@@ -313,5 +381,6 @@ main(void)
 	test_check();
 	test_values();
 	test_tables();
+	test_lint();
 	return tap_done();
 }

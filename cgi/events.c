@@ -1,0 +1,954 @@
+/* headcount-events: one event loop holding every SSE and WebSocket stream of the node, relaying Redis pub/sub. */
+#include "config.h"
+#include "events.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <uv.h>
+
+#include "hc_cli.h"
+#include "hc_events.h"
+#include "hc_events_sub.h"
+#include "hc_http.h"
+#include "hc_jwt.h"
+#include "hc_log.h"
+#include "hc_metrics.h"
+#include "hc_param.h"
+#include "hc_priv.h"
+#include "hc_query.h"
+#include "hc_server.h"
+#include "hc_settings.h"
+#include "hc_time.h"
+
+#define EV_PATH_SSE	"/api/v1/realtime/events"
+#define EV_PATH_WS	"/api/v1/realtime/ws"
+#define EV_LISTEN_MAX	2
+#define EV_RETRY_FULL	"5"	/* Retry-After of a 503 (node full) */
+#define EV_RETRY_SUBJ	"10"	/* Retry-After of a 429 (subject at its limit) */
+#define EV_TOKEN_MAX	4096
+
+struct ev_listener {
+	int		 fd;
+	uv_poll_t	 poll;
+	int		 polling;
+	const char	*spec;
+	char		*unix_path;	/* unlinked at exit */
+};
+
+struct ev {
+	struct hc_settings	 s;
+	const char		*patterns[HC_EVENTS_PATTERNS_MAX];
+	size_t			 npatterns;
+	char			*patstore;
+	uv_loop_t		 loop;
+	struct lws_context	*ctx;
+	struct lws_vhost	*vh;
+	struct ev_listener	 l[EV_LISTEN_MAX];
+	size_t			 nl;
+	uv_timer_t		 ka_timer, accept_pause;
+	uv_signal_t		 sig_term, sig_int, sig_hup;
+	struct ev_hub		*hub;
+	struct hc_events_sub	*sub;
+	lws_retry_bo_t		 retry;
+	int			 stopping;
+	int			 handles;	/* the uv handles above are initialised */
+	unsigned		 fd_limit;	/* descriptors lws makes room for */
+};
+
+static struct ev	 ev;
+
+/* Per HTTP transaction: an answer given before the request body was read. */
+struct ev_pss {
+	int	 answered;
+};
+
+/* ------------------------------------------------------------------ answers */
+
+/*
+ * Writes a whole problem+json answer (RFC 9457); hdrs is a NULL-ended
+ * list of name, value pairs ("allow:", "GET").  Returns 0 or -1.
+ */
+static int __attribute__((format(printf, 4, 5)))
+ev_problem(struct lws *wsi, int status, const char *const *hdrs,
+    const char *fmt, ...)
+{
+	unsigned char	 buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
+			*end = buf + sizeof(buf) - 1;
+	json_object	*o;
+	const char	*body;
+	char		 detail[512];
+	size_t		 blen;
+	va_list		 ap;
+	int		 rc = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(o, "type", json_object_new_string("about:blank"));
+	json_object_object_add(o, "title", json_object_new_string(hc_http_reason(status)));
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	body = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &blen);
+	if (body == NULL ||
+	    lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	    (const unsigned char *)"application/problem+json", 24, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_add_http_header_content_length(wsi, (lws_filepos_t)blen + 1, &p, end))
+		goto out;
+	for (; hdrs != NULL && hdrs[0] != NULL; hdrs += 2)
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)hdrs[0],
+		    (const unsigned char *)hdrs[1], (int)strlen(hdrs[1]), &p, end))
+			goto out;
+	if (lws_finalize_http_header(wsi, &p, end) || (size_t)(end - p) < blen + 1)
+		goto out;
+	memcpy(p, body, blen);
+	p += blen;
+	*p++ = '\n';
+	if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP) ==
+	    (int)(p - start))
+		rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+static const char *
+ev_method(struct lws *wsi)
+{
+	static const struct { enum lws_token_indexes t; const char *name; } m[] = {
+		{ WSI_TOKEN_GET_URI, "GET" }, { WSI_TOKEN_POST_URI, "POST" },
+		{ WSI_TOKEN_PUT_URI, "PUT" }, { WSI_TOKEN_PATCH_URI, "PATCH" },
+		{ WSI_TOKEN_DELETE_URI, "DELETE" }, { WSI_TOKEN_OPTIONS_URI, "OPTIONS" },
+		{ WSI_TOKEN_HEAD_URI, "HEAD" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (lws_hdr_total_length(wsi, m[i].t) > 0)
+			return m[i].name;
+	return "other";
+}
+
+/* One access line and one metrics record per stream request; never the query (tokens). */
+static void
+ev_account(struct lws *wsi, const char *route, const char *path, int status,
+    double t0)
+{
+	const char *method = ev_method(wsi);
+	struct hc_access a;
+	char	 addr[64] = "";
+	double	 ms = hc_mono_ms() - t0;
+
+	if (lws_hdr_custom_length(wsi, "x-real-ip:", 10) > 0)
+		lws_hdr_custom_copy(wsi, addr, sizeof(addr), "x-real-ip:", 10);
+	memset(&a, 0, sizeof(a));
+	a.method = method;
+	a.route = route;
+	a.path = path;
+	a.remote_addr = addr[0] ? addr : NULL;
+	a.status = status;
+	a.duration_ms = ms;
+	if (ev.s.access_log)
+		hc_log_access(&a);
+	hc_metrics_request(method, route, status, ms / 1000.0);
+}
+
+/* ------------------------------------------------------------------ request checks */
+
+struct ev_req {
+	enum ev_kind	 kind;
+	const char	*route;
+	char		 path[256];
+	struct hc_claims claims;
+	char		 token[EV_TOKEN_MAX + 48];
+	char		 channels[2048];
+	int		 has_channels;
+	char		 last_id[128];
+	/* the answer when the stream is refused */
+	int		 status;
+	const char	*hdrs[7];
+	char		 detail[300];
+};
+
+static void __attribute__((format(printf, 3, 4)))
+ev_refuse(struct ev_req *r, int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+enum { EVQ_ACCESS_TOKEN, EVQ_CHANNELS, EVQ_MAX };
+static const struct hc_param ev_query_params[] = {
+	{ HC_IN_QUERY, "access_token", HC_PT_STR, 0, 1, EV_TOKEN_MAX, NULL,
+	    "a bearer token (JWT)", NULL, NULL },
+	{ HC_IN_QUERY, "channels", HC_PT_STR, 0, 1, 2047, NULL,
+	    "a comma-separated list of channel names", NULL, NULL },
+	{ 0 }
+};
+
+/*
+ * The query string, as lws split and decoded it, checked against
+ * ev_query_params (unknown keys, repeats, bounds).  Returns 0 with
+ * r->channels set when given, or -1 with the 400 in r.
+ */
+static int
+ev_query(struct lws *wsi, struct ev_req *r, struct ev_client *c)
+{
+	struct hc_kv	 kv[64];
+	struct hc_query	 q = { kv, 0 };
+	struct hc_param_in in;
+	struct hc_param_err pe;
+	struct hc_pval	 val[EVQ_MAX];
+	char		*frag[64], *eq;
+	int		 i, flen, rc = -1;
+
+	(void)c;
+	memset(frag, 0, sizeof(frag));
+	for (i = 0;; i++) {
+		if ((flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) <= 0)
+			break;
+		if (i >= 64) {
+			ev_refuse(r, 400, "too many query parameters");
+			goto out;
+		}
+		if ((frag[i] = malloc((size_t)flen + 1)) == NULL) {
+			ev_refuse(r, 503, "out of memory");
+			goto out;
+		}
+		lws_hdr_copy_fragment(wsi, frag[i], flen + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+		kv[q.n].key = frag[i];
+		if ((eq = strchr(frag[i], '=')) != NULL) {
+			*eq = '\0';
+			kv[q.n].val = eq + 1;
+		} else
+			kv[q.n].val = frag[i] + strlen(frag[i]);
+		q.n++;
+	}
+	memset(&in, 0, sizeof(in));
+	in.query = &q;
+	if (hc_param_check(ev_query_params, &in, val, EVQ_MAX, &pe) != HC_OK) {
+		ev_refuse(r, 400, "%s", pe.errstr);
+		goto out;
+	}
+	if (val[EVQ_CHANNELS].set == HC_PVAL_GIVEN) {
+		snprintf(r->channels, sizeof(r->channels), "%s", val[EVQ_CHANNELS].s);
+		r->has_channels = 1;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < 64; i++)
+		if (frag[i] != NULL) {
+			explicit_bzero(frag[i], strlen(frag[i]));	/* a token may be there */
+			free(frag[i]);
+		}
+	return rc;
+}
+
+/*
+ * Every check of API.md's order: path (404), method (405), token (401,
+ * 403), query (400), the kind of request (400, 426), the limits (503,
+ * 429).  Returns 0 with r filled and c admitted, or -1 with r->status.
+ * The query is read once, here: one place to turn into a parameter table.
+ */
+static int
+ev_check(struct lws *wsi, int upgrade, struct ev_req *r, struct ev_client *c)
+{
+	static const char *const bearer[] = { "www-authenticate:",
+	    "Bearer realm=\"headcount\"", NULL };
+	static const char *const invalid[] = { "www-authenticate:",
+	    "Bearer realm=\"headcount\", error=\"invalid_token\"", NULL };
+	char	 frag[EV_TOKEN_MAX + 32], auth[EV_TOKEN_MAX + 16], why[200];
+	char	*uri;
+	int	 uri_len, n, i, ntok = 0, flen, method;
+	const char *tok;
+
+	memset(r, 0, sizeof(*r));
+	method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+	if (method < 0 || uri_len <= 0 || (size_t)uri_len >= sizeof(r->path)) {
+		ev_refuse(r, 404, "No API endpoint at this path");
+		return -1;
+	}
+	memcpy(r->path, uri, (size_t)uri_len);
+	r->path[uri_len] = '\0';
+	if (strcmp(r->path, EV_PATH_SSE) == 0) {
+		r->kind = EV_SSE;
+		r->route = EV_PATH_SSE;
+	} else if (strcmp(r->path, EV_PATH_WS) == 0) {
+		r->kind = EV_WS;
+		r->route = EV_PATH_WS;
+	} else {
+		ev_refuse(r, 404, "No API endpoint at this path");
+		return -1;
+	}
+	if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
+		r->hdrs[0] = "allow:";
+		r->hdrs[1] = "GET";
+		ev_refuse(r, 405, "Only GET is allowed here");
+		return -1;
+	}
+
+	/* the token: the header, or ?access_token= for browsers (RFC 6750 2.3) */
+	for (i = 0; i < 64; i++) {
+		if ((flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) <= 0)
+			break;
+		if ((size_t)flen >= sizeof(frag)) {
+			if (i == 63)
+				break;
+			continue;	/* judged with the other parameters below */
+		}
+		lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (strncmp(frag, "access_token=", 13) == 0) {
+			if (++ntok == 1)
+				snprintf(r->token, sizeof(r->token), "%s", frag + 13);
+		}
+	}
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 0) {
+		if (n >= (int)sizeof(auth) ||
+		    lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) < 0) {
+			memcpy(r->hdrs, invalid, sizeof(invalid));
+			ev_refuse(r, 401, "invalid token: too long");
+			return -1;
+		}
+		if (ntok > 0) {
+			ev_refuse(r, 400, "give the token once: in the Authorization "
+			    "header or as access_token, not both");
+			return -1;
+		}
+		if (strncasecmp(auth, "Bearer ", 7) != 0) {
+			memcpy(r->hdrs, invalid, sizeof(invalid));
+			ev_refuse(r, 401, "the Authorization header must be \"Bearer <token>\"");
+			return -1;
+		}
+		for (tok = auth + 7; *tok == ' '; tok++)
+			continue;
+		snprintf(r->token, sizeof(r->token), "%s", tok);
+	} else if (ntok > 1) {
+		ev_refuse(r, 400, "access_token: given more than once");
+		return -1;
+	} else if (ntok == 0) {
+		memcpy(r->hdrs, bearer, sizeof(bearer));
+		ev_refuse(r, 401, "a bearer token is required (Authorization header, "
+		    "or access_token for browsers)");
+		return -1;
+	}
+	if (hc_jwt_verify(r->token, ev.s.jwt_secret, time(NULL), &r->claims,
+	    why, sizeof(why)) == -1) {
+		memcpy(r->hdrs, invalid, sizeof(invalid));
+		ev_refuse(r, 401, "invalid token: %s", why);
+		return -1;
+	}
+	explicit_bzero(r->token, sizeof(r->token));
+	if ((r->claims.role & HC_AUTH_USER) == 0) {
+		ev_refuse(r, 403, "role \"%s\" may not read the event streams",
+		    hc_role_name(r->claims.role));
+		return -1;
+	}
+
+	/* the query, declared: access_token and channels, each at most once */
+	if ((n = ev_query(wsi, r, c)) != 0)
+		return -1;
+	c->kind = r->kind;
+	if (r->has_channels) {
+		n = hc_events_filter(r->channels, ev.patterns, ev.npatterns,
+		    &c->chstore, c->channels, sizeof(c->channels) / sizeof(c->channels[0]),
+		    why, sizeof(why));
+		if (n < 0) {
+			ev_refuse(r, 400, "%s", why);
+			return -1;
+		}
+		c->nchannels = (size_t)n;
+	}
+	if (r->kind == EV_WS && !upgrade) {
+		r->hdrs[0] = "upgrade:";
+		r->hdrs[1] = "websocket";
+		ev_refuse(r, 426, "this path speaks WebSocket: send Upgrade: websocket "
+		    "(Server-Sent Events are at " EV_PATH_SSE ")");
+		return -1;
+	}
+	if (r->kind == EV_SSE && upgrade) {
+		ev_refuse(r, 400, "this path serves Server-Sent Events; WebSocket "
+		    "is at " EV_PATH_WS);
+		return -1;
+	}
+	if (r->kind == EV_SSE && lws_hdr_custom_length(wsi, "last-event-id:", 14) > 0 &&
+	    lws_hdr_custom_copy(wsi, r->last_id, sizeof(r->last_id),
+	    "last-event-id:", 14) < 0)
+		r->last_id[0] = '\0';	/* too long to be ours: a reset */
+
+	switch (ev_hub_admit(ev.hub, c, r->claims.sub)) {
+	case 0:
+		return 0;
+	case 503:
+		r->hdrs[0] = "retry-after:";
+		r->hdrs[1] = EV_RETRY_FULL;
+		ev_refuse(r, 503, "this node holds its limit of %ld streams "
+		    "(HEADCOUNT_EVENTS_MAX_CLIENTS)", ev.s.events_max_clients);
+		return -1;
+	default:
+		r->hdrs[0] = "retry-after:";
+		r->hdrs[1] = EV_RETRY_SUBJ;
+		ev_refuse(r, 429, "subject \"%.64s\" holds its limit of %ld streams "
+		    "(HEADCOUNT_EVENTS_MAX_PER_SUBJECT)", r->claims.sub,
+		    ev.s.events_max_per_subject);
+		return -1;
+	}
+}
+
+static struct ev_client *
+ev_client_new(struct lws *wsi)
+{
+	struct ev_client *c;
+
+	if ((c = calloc(1, sizeof(*c))) != NULL)
+		c->wsi = wsi;
+	return c;
+}
+
+/* LWS_CALLBACK_HTTP: an SSE stream, or an answer. */
+static int
+ev_http(struct lws *wsi, struct ev_pss *pss)
+{
+	unsigned char	 buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+			*end = buf + sizeof(buf) - 1;
+	struct ev_req	 r;
+	struct ev_client *c;
+	double		 t0 = hc_mono_ms();
+
+	if ((c = ev_client_new(wsi)) == NULL)
+		return -1;
+	if (ev_check(wsi, 0, &r, c) == -1) {
+		ev_hub_leave(ev.hub, c);
+		free(c);
+		ev_account(wsi, r.status == 404 ? NULL : r.route, r.path, r.status, t0);
+		if (ev_problem(wsi, r.status, r.hdrs, "%s", r.detail) == -1)
+			return -1;
+		/* a body still to come is read (and ignored) before the next request */
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+			if (pss != NULL)
+				pss->answered = 1;
+			return 0;
+		}
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	ev_hub_resume(ev.hub, c, r.last_id);
+	lws_set_opaque_user_data(wsi, c);
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/event-stream",
+	    LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+	    (const unsigned char *)"no-cache", 8, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-accel-buffering:",
+	    (const unsigned char *)"no", 2, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	/* an endless answer: no timeout, and the header storage goes back to the pool */
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+	ev_account(wsi, r.route, r.path, 200, t0);
+	lws_http_headers_detach(wsi);
+	ev_hub_join(ev.hub, c);
+	return 0;
+}
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: >0 after answering ourselves, 0 to upgrade. */
+static int
+ev_upgrade(struct lws *wsi, const char *proto)
+{
+	struct ev_req	 r;
+	struct ev_client *c;
+	double		 t0 = hc_mono_ms();
+
+	if (proto == NULL || strcasecmp(proto, "websocket") != 0) {
+		if (ev_problem(wsi, 400, NULL, "only WebSocket upgrades are served") == -1)
+			return -1;
+		return 1;
+	}
+	if ((c = ev_client_new(wsi)) == NULL)
+		return -1;
+	if (ev_check(wsi, 1, &r, c) == -1) {
+		ev_hub_leave(ev.hub, c);
+		free(c);
+		ev_account(wsi, r.status == 404 ? NULL : r.route, r.path, r.status, t0);
+		return ev_problem(wsi, r.status, r.hdrs, "%s", r.detail) == -1 ? -1 : 1;
+	}
+	lws_set_opaque_user_data(wsi, c);
+	ev_account(wsi, r.route, r.path, 101, t0);
+	return 0;
+}
+
+static int
+ev_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct ev_client *c;
+	struct ev_pss	*pss = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		if (pss != NULL)
+			pss->answered = 0;
+		return ev_http(wsi, pss);
+	case LWS_CALLBACK_HTTP_BODY:
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (pss != NULL && pss->answered) {
+			pss->answered = 0;
+			return lws_http_transaction_completed(wsi) ? -1 : 0;
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return ev_upgrade(wsi, in);
+	case LWS_CALLBACK_ESTABLISHED:
+		if ((c = lws_get_opaque_user_data(wsi)) == NULL)
+			return -1;
+		ev_hub_join(ev.hub, c);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if ((c = lws_get_opaque_user_data(wsi)) == NULL)
+			return 0;
+		return ev_hub_write(ev.hub, c);
+	case LWS_CALLBACK_RECEIVE:
+		return 0;	/* nothing is read from clients but pongs */
+	case LWS_CALLBACK_WSI_DESTROY:
+		if ((c = lws_get_opaque_user_data(wsi)) != NULL) {
+			lws_set_opaque_user_data(wsi, NULL);
+			ev_hub_leave(ev.hub, c);
+			free(c);
+		}
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols ev_protocols[] = {
+	{ "headcount-events", ev_callback, sizeof(struct ev_pss), 512, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* ------------------------------------------------------------------ loop */
+
+static void
+ev_on_message(void *ud, const char *channel, size_t chlen, const char *payload,
+    size_t plen)
+{
+	(void)ud;
+	ev_hub_publish(ev.hub, channel, chlen, payload, plen);
+}
+
+static void
+ev_on_state(void *ud, int up)
+{
+	(void)ud;
+	hc_metrics_gauge(HC_GAUGE_EVENTS_SUBSCRIBED, up);
+	if (!up)
+		hc_metrics_count(HC_METRIC_REDIS_ERRORS, 1);
+}
+
+static void
+ev_ka_cb(uv_timer_t *t)
+{
+	(void)t;
+	ev_hub_keepalive(ev.hub);
+}
+
+static void ev_accept_cb(uv_poll_t *p, int status, int events);
+
+static void
+ev_accept_resume(uv_timer_t *t)
+{
+	size_t	 i;
+
+	(void)t;
+	for (i = 0; i < ev.nl && !ev.stopping; i++)
+		if (!ev.l[i].polling) {
+			uv_poll_start(&ev.l[i].poll, UV_READABLE, ev_accept_cb);
+			ev.l[i].polling = 1;
+		}
+}
+
+static void
+ev_accept_cb(uv_poll_t *p, int status, int events)
+{
+	struct ev_listener *l = p->data;
+	static int warned;
+	int	 fd, i;
+
+	(void)events;
+	if (status < 0 || ev.stopping)
+		return;
+	for (i = 0; i < 64; i++) {
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* out of descriptors: pause accepting instead of spinning */
+				if (!warned++)
+					hc_log(HC_LOG_ERROR, "accept(%s): %s; pausing "
+					    "accepts for 100 ms (raise ulimit -n?)", l->spec,
+					    strerror(errno));
+				uv_poll_stop(&l->poll);
+				l->polling = 0;
+				uv_timer_start(&ev.accept_pause, ev_accept_resume, 100, 0);
+			}
+			return;
+		}
+		if (lws_adopt_socket_vhost(ev.vh, fd) == NULL)
+			hc_log(HC_LOG_WARN, "lws_adopt_socket_vhost failed (%ld streams open)",
+			    ev_hub_count(ev.hub, EV_SSE) + ev_hub_count(ev.hub, EV_WS));
+	}
+}
+
+static void
+ev_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+ev_stop(void)
+{
+	size_t	 i;
+
+	if (ev.stopping || !ev.handles)
+		return;
+	ev.stopping = 1;
+	hc_log(HC_LOG_INFO, "stopping: closing %ld SSE and %ld WebSocket streams",
+	    ev_hub_count(ev.hub, EV_SSE), ev_hub_count(ev.hub, EV_WS));
+	for (i = 0; i < ev.nl; i++) {
+		uv_poll_stop(&ev.l[i].poll);
+		uv_close((uv_handle_t *)&ev.l[i].poll, ev_closed);
+	}
+	ev_hub_close_all(ev.hub);
+	hc_events_sub_free(ev.sub);
+	ev.sub = NULL;
+	uv_timer_stop(&ev.ka_timer);
+	uv_close((uv_handle_t *)&ev.ka_timer, ev_closed);
+	uv_timer_stop(&ev.accept_pause);
+	uv_close((uv_handle_t *)&ev.accept_pause, ev_closed);
+	uv_signal_stop(&ev.sig_term);
+	uv_signal_stop(&ev.sig_int);
+	uv_signal_stop(&ev.sig_hup);
+	uv_close((uv_handle_t *)&ev.sig_term, ev_closed);
+	uv_close((uv_handle_t *)&ev.sig_int, ev_closed);
+	uv_close((uv_handle_t *)&ev.sig_hup, ev_closed);
+	/* with a foreign loop lws closes its handles as the loop runs on */
+	if (ev.ctx != NULL)
+		lws_context_destroy(ev.ctx);
+}
+
+static void
+ev_signal(uv_signal_t *h, int sig)
+{
+	(void)h;
+	if (sig == SIGHUP) {
+		if (hc_log_reopen() == -1)
+			hc_log(HC_LOG_ERROR, "reopening the log file failed");
+		return;
+	}
+	hc_log(HC_LOG_INFO, "%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	ev_stop();
+}
+
+/* lws's own lines, into the JSON log (errors and warnings only). */
+static void
+ev_lws_log(int level, const char *line)
+{
+	char	 buf[512];
+	size_t	 n;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	/* lws never sees a token in a line it logs, but be sure */
+	if (strstr(buf, "access_token") != NULL)
+		return;
+	hc_log(level == LLL_ERR ? HC_LOG_ERROR : HC_LOG_WARN, "lws: %s", buf);
+}
+
+/* Room for every stream plus the process's own descriptors. */
+static unsigned
+ev_fd_limit(void)
+{
+	struct rlimit	 rl;
+	rlim_t		 want = (rlim_t)ev.s.events_max_clients + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < want) {
+			rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+				hc_log(HC_LOG_WARN, "setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur < want)
+			hc_log(HC_LOG_WARN, "ulimit -n is %llu: fewer than the %ld streams "
+			    "of HEADCOUNT_EVENTS_MAX_CLIENTS fit", (unsigned long long)rl.rlim_cur,
+			    ev.s.events_max_clients);
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+			want = rl.rlim_cur;
+	}
+	return want > 0x7fffffff ? 0x7fffffff : (unsigned)want;
+}
+
+static int
+ev_setup(void)
+{
+	struct lws_context_creation_info info;
+	void	*loops[1];
+	char	 err[256];
+	size_t	 i;
+	int	 n;
+
+	if ((n = hc_events_patterns(ev.s.event_channels, &ev.patstore, ev.patterns,
+	    HC_EVENTS_PATTERNS_MAX, err, sizeof(err))) < 0) {
+		hc_log(HC_LOG_ERROR, "HEADCOUNT_EVENT_CHANNELS: %s", err);
+		return -1;
+	}
+	ev.npatterns = (size_t)n;
+	if ((ev.hub = ev_hub_new((size_t)ev.s.events_replay, ev.s.events_max_clients,
+	    ev.s.events_max_per_subject)) == NULL) {
+		hc_log(HC_LOG_ERROR, "out of memory");
+		return -1;
+	}
+	if (uv_loop_init(&ev.loop) != 0) {
+		hc_log(HC_LOG_ERROR, "uv_loop_init failed");
+		return -1;
+	}
+	uv_timer_init(&ev.loop, &ev.accept_pause);
+	uv_timer_init(&ev.loop, &ev.ka_timer);
+	uv_signal_init(&ev.loop, &ev.sig_term);
+	uv_signal_init(&ev.loop, &ev.sig_int);
+	uv_signal_init(&ev.loop, &ev.sig_hup);
+	for (i = 0; i < ev.nl; i++) {
+		uv_poll_init(&ev.loop, &ev.l[i].poll, ev.l[i].fd);
+		ev.l[i].poll.data = &ev.l[i];
+	}
+	ev.handles = 1;
+	lws_set_log_level(LLL_ERR | LLL_WARN, ev_lws_log);
+	/*
+	 * Ping after keep-alive seconds without a pong, hang up after twice
+	 * that (15 s, 30 s), leaving a pong at least 3 s to come back when
+	 * the interval is short (tests use 1 s).
+	 */
+	ev.retry.secs_since_valid_ping = (uint16_t)ev.s.events_keepalive;
+	ev.retry.secs_since_valid_hangup = (uint16_t)(ev.s.events_keepalive * 2 <
+	    ev.s.events_keepalive + 3 ? ev.s.events_keepalive + 3 :
+	    ev.s.events_keepalive * 2);
+	memset(&info, 0, sizeof(info));
+	loops[0] = &ev.loop;
+	info.foreign_loops = loops;
+	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	info.pcontext = &ev.ctx;
+	info.fd_limit_per_thread = ev.fd_limit;
+	info.max_http_header_pool = 256;	/* only handshakes hold one */
+	info.max_http_header_data = 8192;
+	info.timeout_secs = 10;			/* a handshake's deadline */
+	info.keepalive_timeout = 10;
+	if ((ev.ctx = lws_create_context(&info)) == NULL) {
+		hc_log(HC_LOG_ERROR, "lws_create_context failed");
+		return -1;
+	}
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;	/* we accept, lws serves */
+	info.protocols = ev_protocols;
+	info.vhost_name = "headcount-events";
+	info.retry_and_idle_policy = &ev.retry;
+	if ((ev.vh = lws_create_vhost(ev.ctx, &info)) == NULL) {
+		hc_log(HC_LOG_ERROR, "lws_create_vhost failed");
+		return -1;
+	}
+	for (i = 0; i < ev.nl; i++) {
+		uv_poll_start(&ev.l[i].poll, UV_READABLE, ev_accept_cb);
+		ev.l[i].polling = 1;
+	}
+	uv_timer_start(&ev.ka_timer, ev_ka_cb, (uint64_t)ev.s.events_keepalive * 1000,
+	    (uint64_t)ev.s.events_keepalive * 1000);
+	uv_signal_start(&ev.sig_term, ev_signal, SIGTERM);
+	uv_signal_start(&ev.sig_int, ev_signal, SIGINT);
+	uv_signal_start(&ev.sig_hup, ev_signal, SIGHUP);
+	if ((ev.sub = hc_events_sub_new(&ev.loop, ev.s.redis_url,
+	    ev.s.redis_sentinel_password, ev.s.redis_timeout_ms,
+	    ev.patterns, ev.npatterns, ev_on_message, ev_on_state, NULL, err,
+	    sizeof(err))) == NULL) {
+		hc_log(HC_LOG_ERROR, "REDIS_URL: %s", err);
+		return -1;
+	}
+	hc_metrics_gauge(HC_GAUGE_EVENTS_SSE, 0);
+	hc_metrics_gauge(HC_GAUGE_EVENTS_WS, 0);
+	hc_metrics_gauge(HC_GAUGE_EVENTS_SUBSCRIBED, 0);
+	hc_events_sub_start(ev.sub);
+	return 0;
+}
+
+static void
+ev_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: headcount-events [--listen unix:PATH|HOST:PORT] [--also-listen HOST:PORT]\n"
+	    "       [--socket-mode MODE] [--socket-owner USER[:GROUP]] [--user USER[:GROUP]]\n"
+	    "       [--config FILE] [--print-settings] [--help] [--version]\n"
+	    "Serves GET " EV_PATH_SSE " (Server-Sent Events) and GET " EV_PATH_WS "\n"
+	    "(WebSocket) over HTTP/1.1 for a reverse proxy, relaying the Redis channels of\n"
+	    "HEADCOUNT_EVENT_CHANNELS.  One process, one event loop, one Redis subscription\n"
+	    "(--workers is accepted and ignored).  --also-listen: a second socket (e.g.\n"
+	    "127.0.0.1:PORT beside nginx's unix socket).  Without --listen the socket is\n"
+	    "inherited on fd 0 or from systemd (fd 3).  Started as root it needs --user.\n"
+	    "SIGTERM/SIGINT: close the streams and exit 0.  SIGHUP: reopen the log file.\n"
+	    "Settings: %s, then the environment.\n", hc_settings_default_path());
+}
+
+#define EV_OPT_ALSO	256
+
+static const struct hc_cli_opt ev_opts[] = {
+	{ "also-listen", 1, EV_OPT_ALSO },
+	{ NULL, 0, 0 }
+};
+
+static int
+ev_opt(int key, const char *arg, void *ud)
+{
+	const char **also = ud;
+
+	if (key == EV_OPT_ALSO) {
+		if (*also != NULL) {
+			fprintf(stderr, "headcount-events: --also-listen: at most once\n");
+			return -1;
+		}
+		*also = arg;
+	}
+	return 0;
+}
+
+/* Binds every listener (before privileges go).  0, or -1 (logged). */
+static int
+ev_listen(const struct hc_cli *cli, const struct hc_priv *priv, const char *also)
+{
+	struct hc_server_opts so;
+	const char *spec[EV_LISTEN_MAX] = { cli->listen, also };
+	size_t	 i, n = also != NULL ? 2 : 1;
+
+	memset(&so, 0, sizeof(so));
+	so.socket_mode = cli->socket_mode;
+	so.socket_owner = cli->socket_owner != NULL ? cli->socket_owner :
+	    priv->drop ? cli->user : NULL;
+	so.backlog = 4096;
+	for (i = 0; i < n; i++) {
+		so.listen = spec[i];
+		if ((ev.l[i].fd = hc_server_listen(&so)) == -1)
+			return -1;
+		ev.nl++;
+		ev.l[i].spec = spec[i] ? spec[i] : "inherited socket";
+		if (spec[i] != NULL && strncmp(spec[i], "unix:", 5) == 0)
+			ev.l[i].unix_path = strdup(spec[i] + 5);
+		if (fcntl(ev.l[i].fd, F_SETFL, fcntl(ev.l[i].fd, F_GETFL) | O_NONBLOCK) == -1) {
+			hc_log(HC_LOG_ERROR, "fcntl(O_NONBLOCK): %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hc_cli	 cli;
+	struct hc_priv	 priv;
+	const char	*also = NULL;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
+
+	memset(&ev, 0, sizeof(ev));
+	memset(&cli, 0, sizeof(cli));
+	cli.prog = "headcount-events";
+	cli.flags = HC_CLI_SERVER | HC_CLI_USER | HC_CLI_PRINT;
+	cli.usage = ev_usage;
+	cli.opts = ev_opts;
+	cli.fn = ev_opt;
+	cli.ud = &also;
+	if ((rc = hc_cli_parse(&cli, argc, argv)) != HC_CLI_GO ||
+	    (rc = hc_cli_settings(&cli, &ev.s)) != HC_CLI_GO)
+		return rc;
+	rc = 1;
+	if (hc_priv_resolve(&priv, cli.user, err, sizeof(err)) == -1) {
+		fprintf(stderr, "headcount-events: %s\n", err);
+		hc_settings_free(&ev.s);
+		return 1;
+	}
+	if (hc_log_init("events", ev.s.log_file, ev.s.log_level) == -1)
+		fprintf(stderr, "headcount-events: HEADCOUNT_LOG_FILE %s: %s; logging to stderr\n",
+		    ev.s.log_file, strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if (hc_metrics_open(ev.s.metrics_shm, "events", err, sizeof(err)) == -1)
+		hc_log(HC_LOG_ERROR, "HEADCOUNT_METRICS_SHM: %s; running without metrics", err);
+	hc_metrics_config(ev.s.metrics_enabled, ev.s.slow_ms);
+	if (ev_listen(&cli, &priv, also) == -1)
+		goto out;
+	ev.fd_limit = ev_fd_limit();
+	if (hc_priv_drop(&priv, err, sizeof(err)) == -1) {
+		hc_log(HC_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	if (priv.drop)
+		hc_log(HC_LOG_INFO, "running as %s", priv.user);
+	if (ev_setup() == -1)
+		goto out;
+	/* after lws has loaded its event-library plugin */
+	if (hc_priv_seccomp(err, sizeof(err)) == -1) {
+		hc_log(HC_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	hc_log(HC_LOG_INFO, "events %s: %zu listener(s), channels %s, at most %ld "
+	    "streams (%ld per subject), replay %ld, keep-alive %ld s", PACKAGE_VERSION,
+	    ev.nl, ev.s.event_channels, ev.s.events_max_clients,
+	    ev.s.events_max_per_subject, ev.s.events_replay, ev.s.events_keepalive);
+	uv_run(&ev.loop, UV_RUN_DEFAULT);
+	rc = 0;
+out:
+	if (ev.handles) {
+		ev_stop();
+		uv_run(&ev.loop, UV_RUN_DEFAULT);
+		if (ev.ctx != NULL)
+			lws_context_destroy(ev.ctx);
+		uv_run(&ev.loop, UV_RUN_DEFAULT);
+		if (uv_loop_close(&ev.loop) != 0)
+			hc_log(HC_LOG_WARN, "the event loop still had open handles at exit");
+	}
+	for (i = 0; i < ev.nl; i++) {
+		close(ev.l[i].fd);
+		if (ev.l[i].unix_path != NULL) {
+			unlink(ev.l[i].unix_path);
+			free(ev.l[i].unix_path);
+		}
+	}
+	ev_hub_free(ev.hub);
+	free(ev.patstore);
+	hc_metrics_close();
+	hc_settings_free(&ev.s);
+	return rc;
+}

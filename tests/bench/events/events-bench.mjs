@@ -1,0 +1,148 @@
+// events-bench.mjs: N concurrent subscribers (SSE and WebSocket) and a steady publisher, for bench-events.sh.
+//
+//   node events-bench.mjs --base http://127.0.0.1:PORT --sse PATH --ws PATH --n N
+//        [--sse-share 0.5] --token T --procs P --rate R --seconds S --redis SOCK
+//        --channel C --ready FILE
+//
+// Forks P client processes that open N streams between them (a share of SSE, the
+// rest WebSocket), writes FILE once all are open, then PUBLISHes R messages/s for
+// S seconds ({"seq":i,"t":<ms>}) straight to Redis over its unix socket, waits for
+// the stragglers and prints one JSON line: streams open, deliveries, lost,
+// delay p50/p99/max (ms, PUBLISH to receipt), connect failures, streams closed.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import WebSocket from 'ws';
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const BUCKET_MS = 0.1, NBUCKETS = 200000;	// delays up to 20 s in 0.1 ms steps
+
+if (args.worker !== undefined) worker(); else coordinator();
+
+function worker() {
+	const first = +args.first, count = +args.count, share = +args['sse-share'];
+	const hist = new Uint32Array(NBUCKETS + 1);
+	let open = 0, failed = 0, closed = 0, deliveries = 0, max = 0, pending = 0, next = 0;
+	const record = (text) => {
+		let m;
+		try { m = JSON.parse(text); } catch { return; }
+		const d = m && m.data;
+		if (!d || typeof d.t !== 'number') return;
+		const ms = Date.now() - d.t;
+		deliveries++;
+		if (ms > max) max = ms;
+		hist[Math.min(NBUCKETS, Math.max(0, Math.round(ms / BUCKET_MS)))]++;
+	};
+	const opened = () => { open++; pending--; more(); if (open + failed === count) process.send({ ready: true }); };
+	const fail = () => { failed++; pending--; more(); if (open + failed === count) process.send({ ready: true }); };
+	const qs = (p) => args.base + p + '?access_token=' + encodeURIComponent(args.token);
+	function sse() {
+		const req = http.get(qs(args.sse), { agent: false }, (res) => {
+			if (res.statusCode !== 200) { res.resume(); fail(); return; }
+			opened();
+			let buf = '';
+			res.setEncoding('utf8');
+			res.on('data', (chunk) => {
+				buf += chunk;
+				let i;
+				while ((i = buf.indexOf('\n\n')) !== -1) {
+					const block = buf.slice(0, i);
+					buf = buf.slice(i + 2);
+					const at = block.indexOf('data: ');
+					if (at !== -1) record(block.slice(at + 6, block.indexOf('\n', at) === -1 ? undefined : block.indexOf('\n', at)));
+				}
+			});
+			res.on('close', () => closed++);
+		});
+		req.on('error', () => { if (pending > 0) fail(); });
+	}
+	function ws() {
+		const w = new WebSocket(qs(args.ws).replace(/^http/, 'ws'), { perMessageDeflate: false });
+		let up = false;
+		w.on('open', () => { up = true; opened(); });
+		w.on('message', (data) => record(data.toString()));
+		w.on('error', () => { if (!up) { up = true; fail(); } });
+		w.on('close', () => { if (up) closed++; });
+	}
+	// at most 64 handshakes in flight per process: a steady ramp, not a SYN flood
+	function more() {
+		while (pending < 64 && next < count) {
+			const i = first + next++;
+			pending++;
+			if ((i % 1000) / 1000 < share) sse(); else ws();
+		}
+	}
+	process.on('message', (m) => {
+		if (m.report) {
+			const sparse = [];
+			for (let b = 0; b <= NBUCKETS; b++) if (hist[b]) sparse.push([b, hist[b]]);
+			process.send({ report: { open, failed, closed, deliveries, max, sparse } });
+		}
+		if (m.exit) process.exit(0);
+	});
+	more();
+}
+
+function publisher(sock) {
+	return new Promise((resolve, reject) => {
+		const c = net.createConnection(sock, () => resolve(c));
+		c.on('error', reject);
+		c.on('data', () => {});
+	});
+}
+
+async function coordinator() {
+	const n = +args.n, procs = +args.procs, rate = +args.rate, seconds = +args.seconds;
+	const kids = [];
+	let ready = 0;
+	const started = Date.now();
+	for (let p = 0; p < procs; p++) {
+		const first = Math.floor(n * p / procs), count = Math.floor(n * (p + 1) / procs) - first;
+		const k = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--worker', '1',
+			'--first', String(first), '--count', String(count), '--sse-share', args['sse-share'] || '0.5']);
+		k.on('message', (m) => { if (m.ready) ready++; if (m.report) k.report = m.report; });
+		kids.push(k);
+	}
+	while (ready < procs) {
+		if (Date.now() - started > 300000) { console.error('bench: streams not open after 300 s'); process.exit(1); }
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	const rampMs = Date.now() - started;
+	fs.writeFileSync(args.ready, String(Date.now()));
+	const c = await publisher(args.redis);
+	const total = Math.round(rate * seconds), t0 = Date.now();
+	for (let i = 0; i < total; i++) {
+		const due = t0 + (i * 1000) / rate;
+		const wait = due - Date.now();
+		if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+		const payload = JSON.stringify({ seq: i, t: Date.now() });
+		c.write(`*3\r\n$7\r\nPUBLISH\r\n$${Buffer.byteLength(args.channel)}\r\n${args.channel}\r\n$${Buffer.byteLength(payload)}\r\n${payload}\r\n`);
+	}
+	await new Promise((r) => setTimeout(r, 3000));	// stragglers
+	for (const k of kids) k.send({ report: true });
+	while (kids.some((k) => !k.report)) await new Promise((r) => setTimeout(r, 50));
+	const hist = new Map();
+	let open = 0, failed = 0, closed = 0, deliveries = 0, max = 0;
+	for (const k of kids) {
+		const r = k.report;
+		open += r.open; failed += r.failed; closed += r.closed; deliveries += r.deliveries;
+		if (r.max > max) max = r.max;
+		for (const [b, v] of r.sparse) hist.set(b, (hist.get(b) || 0) + v);
+		k.send({ exit: true });
+	}
+	const pct = (q) => {
+		const want = Math.ceil(deliveries * q);
+		let seen = 0;
+		for (const b of [...hist.keys()].sort((x, y) => x - y)) {
+			seen += hist.get(b);
+			if (seen >= want) return +(b * BUCKET_MS).toFixed(1);
+		}
+		return null;
+	};
+	console.log(JSON.stringify({ streams: open, failed, closed, published: total,
+		expected: total * open, deliveries, lost: total * open - deliveries,
+		p50_ms: pct(0.5), p99_ms: pct(0.99), max_ms: max, ramp_ms: rampMs }));
+	c.end();
+}
