@@ -29,7 +29,7 @@ function worker() {
 	const sample = args.sample === undefined ? 1 : +args.sample;
 	const paused = [];
 	const hist = new Uint32Array(NBUCKETS + 1);
-	let open = 0, failed = 0, closed = 0, deliveries = 0, max = 0, pending = 0, next = 0;
+	let open = 0, failed = 0, closed = 0, deliveries = 0, timedn = 0, max = 0, pending = 0, next = 0;
 	const record = (text, timed) => {
 		let m;
 		try { m = JSON.parse(text); } catch { return; }
@@ -37,6 +37,7 @@ function worker() {
 		if (!d || typeof d.t !== 'number') return;
 		deliveries++;
 		if (!timed) return;
+		timedn++;
 		const ms = Date.now() - d.t;
 		if (ms > max) max = ms;
 		hist[Math.min(NBUCKETS, Math.max(0, Math.round(ms / BUCKET_MS)))]++;
@@ -92,7 +93,7 @@ function worker() {
 		if (m.report) {
 			const sparse = [];
 			for (let b = 0; b <= NBUCKETS; b++) if (hist[b]) sparse.push([b, hist[b]]);
-			process.send({ report: { open, failed, closed, deliveries, max, sparse } });
+			process.send({ report: { open, failed, closed, deliveries, timed: timedn, max, sparse } });
 		}
 		if (m.exit) process.exit(0);
 	});
@@ -155,16 +156,17 @@ async function coordinator() {
 	for (const k of kids) k.send({ report: true });
 	while (kids.some((k) => !k.report)) await new Promise((r) => setTimeout(r, 50));
 	const hist = new Map();
-	let open = 0, failed = 0, closed = 0, deliveries = 0, max = 0;
+	let open = 0, failed = 0, closed = 0, deliveries = 0, timed = 0, max = 0;
 	for (const k of kids) {
 		const r = k.report;
 		open += r.open; failed += r.failed; closed += r.closed; deliveries += r.deliveries;
+		timed += r.timed;
 		if (r.max > max) max = r.max;
 		for (const [b, v] of r.sparse) hist.set(b, (hist.get(b) || 0) + v);
 		k.send({ exit: true });
 	}
 	const pct = (q) => {
-		const want = Math.ceil(deliveries * q);
+		const want = Math.ceil(timed * q);
 		let seen = 0;
 		for (const b of [...hist.keys()].sort((x, y) => x - y)) {
 			seen += hist.get(b);
@@ -173,7 +175,7 @@ async function coordinator() {
 		return null;
 	};
 	console.log(JSON.stringify({ streams: open, failed, closed, published: total,
-		expected: total * open, deliveries, lost: total * open - deliveries,
+		expected: total * open, deliveries, timed, lost: total * open - deliveries,
 		p50_ms: pct(0.5), p99_ms: pct(0.99), max_ms: max, ramp_ms: rampMs, drain_ms: drainMs }));
 	c.end();
 }
