@@ -23,6 +23,7 @@ static const char *const keys[] = {
 	"HEADCOUNT_EVENTS_MAX_PER_SUBJECT", "HEADCOUNT_EVENTS_KEEPALIVE",
 	"HEADCOUNT_DATA_DIR", "HEADCOUNT_LOG_FILE",
 	"HEADCOUNT_LOG_LEVEL", "HEADCOUNT_ACCESS_LOG", "HEADCOUNT_CONN_TIMEOUT_MS",
+	"HEADCOUNT_FLAGS_KEY", "HEADCOUNT_FLAGS_POLL_MS",
 };
 
 static char	 tmpdir[] = "/tmp/test_settings.XXXXXX";
@@ -90,6 +91,8 @@ check_defaults(void)
 	tap_ok(s.log_file == NULL, "defaults: HEADCOUNT_LOG_FILE NULL (stderr)");
 	tap_is_str(s.log_level, "info", "defaults: HEADCOUNT_LOG_LEVEL");
 	tap_is_int(s.access_log, 1, "defaults: HEADCOUNT_ACCESS_LOG");
+	tap_is_str(s.flags_key, "feature:flags", "defaults: HEADCOUNT_FLAGS_KEY");
+	tap_is_int(s.flags_poll_ms, 1000, "defaults: HEADCOUNT_FLAGS_POLL_MS");
 	hc_settings_free(&s);
 	tap_ok(s.redis_url == NULL && s.ttl == 0, "free zeroes the struct");
 	hc_settings_free(&s);
@@ -253,6 +256,8 @@ static const struct bad {
 	{ "HEADCOUNT_LOG_LEVEL", "trace" },
 	{ "HEADCOUNT_LOG_LEVEL", "INFO" },
 	{ "HEADCOUNT_ACCESS_LOG", "2" },
+	{ "HEADCOUNT_FLAGS_POLL_MS", "49" },
+	{ "HEADCOUNT_FLAGS_POLL_MS", "1s" },
 	/* the events program (issue 9) */
 	{ "HEADCOUNT_EVENT_CHANNELS", "" },
 	{ "HEADCOUNT_EVENT_CHANNELS", "events:*,," },
