@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "hc_history.h"
+#include "hc_settings.h"
 #include "hc_webhook.h"
 #include "tap.h"
 
@@ -252,6 +253,52 @@ test_sign(void)
 	    "delivery ids: stable per event and URL, distinct across URLs");
 }
 
+/* The history and webhook settings: defaults, and values refused at start. */
+static const struct {
+	const char	*key, *val;
+} bad_settings[] = {
+	{ "HEADCOUNT_HISTORY_INTERVAL", "0" },
+	{ "HEADCOUNT_HISTORY_INTERVAL", "3601" },
+	{ "HEADCOUNT_HISTORY_INTERVAL", "1m" },
+	{ "HEADCOUNT_HISTORY_RETENTION_DAYS", "0" },
+	{ "HEADCOUNT_HISTORY_STREAM_LEN", "5" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "hooks.slack.com/x" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "https://a.example/x,,https://b.example/" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "https://a.example/x, https://b.example/" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "ftp://a.example/" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "https://" },
+	{ "HEADCOUNT_WEBHOOK_AFTER", "-1" },
+	{ "HEADCOUNT_WEBHOOK_RETRY_SECONDS", "abc" },
+};
+
+static void
+test_settings(void)
+{
+	struct hc_settings s;
+	char	 err[256];
+	size_t	 i;
+
+	tap_ok(hc_settings_load(&s, NULL, 0, err, sizeof(err)) == 0 &&
+	    s.history_interval == 60 && s.history_retention_days == 400 &&
+	    s.history_stream_len == 10080 && strcmp(s.webhook_urls, "") == 0 &&
+	    strcmp(s.webhook_secret, "") == 0 && s.webhook_after == 300 &&
+	    s.webhook_retry_seconds == 3600, "history and webhook defaults");
+	hc_settings_free(&s);
+	setenv("HEADCOUNT_WEBHOOK_URLS", "https://hooks.slack.com/services/T/B/X,http://127.0.0.1:9/h?a=1", 1);
+	tap_ok(hc_settings_load(&s, NULL, 0, err, sizeof(err)) == 0 &&
+	    strstr(s.webhook_urls, ",http://127.0.0.1:9/h?a=1") != NULL, "two webhook URLs");
+	hc_settings_free(&s);
+	unsetenv("HEADCOUNT_WEBHOOK_URLS");
+	for (i = 0; i < sizeof(bad_settings) / sizeof(bad_settings[0]); i++) {
+		setenv(bad_settings[i].key, bad_settings[i].val, 1);
+		err[0] = '\0';
+		tap_ok(hc_settings_load(&s, NULL, 0, err, sizeof(err)) == -1 &&
+		    strncmp(err, bad_settings[i].key, strlen(bad_settings[i].key)) == 0,
+		    "%s=\"%s\" refused (%s)", bad_settings[i].key, bad_settings[i].val, err);
+		unsetenv(bad_settings[i].key);
+	}
+}
+
 int
 main(void)
 {
@@ -263,6 +310,7 @@ main(void)
 		return 1;
 	}
 	test_parse();
+	test_settings();
 	test_store(dir);
 	test_corrupt(dir);
 	test_sign();

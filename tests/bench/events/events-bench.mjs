@@ -7,7 +7,7 @@
 // Forks P client processes that open N streams between them (a share of SSE, the
 // rest WebSocket), writes FILE once all are open, then PUBLISHes R messages/s for
 // S seconds ({"seq":i,"t":<ms>}) straight to Redis over its unix socket, waits for
-// the stragglers and prints one JSON line: streams open, deliveries, lost,
+// the stragglers (until deliveries stop growing) and prints one JSON line: streams open, deliveries, lost,
 // delay p50/p99/max (ms, PUBLISH to receipt), connect failures, streams closed.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -75,6 +75,7 @@ function worker() {
 		}
 	}
 	process.on('message', (m) => {
+		if (m.count) process.send({ count: deliveries });
 		if (m.report) {
 			const sparse = [];
 			for (let b = 0; b <= NBUCKETS; b++) if (hist[b]) sparse.push([b, hist[b]]);
@@ -102,7 +103,11 @@ async function coordinator() {
 		const first = Math.floor(n * p / procs), count = Math.floor(n * (p + 1) / procs) - first;
 		const k = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--worker', '1',
 			'--first', String(first), '--count', String(count), '--sse-share', args['sse-share'] || '0.5']);
-		k.on('message', (m) => { if (m.ready) ready++; if (m.report) k.report = m.report; });
+		k.on('message', (m) => {
+			if (m.ready) ready++;
+			if (m.count !== undefined) k.count = m.count;
+			if (m.report) k.report = m.report;
+		});
 		kids.push(k);
 	}
 	while (ready < procs) {
@@ -120,7 +125,18 @@ async function coordinator() {
 		const payload = JSON.stringify({ seq: i, t: Date.now() });
 		c.write(`*3\r\n$7\r\nPUBLISH\r\n$${Buffer.byteLength(args.channel)}\r\n${args.channel}\r\n$${Buffer.byteLength(payload)}\r\n${payload}\r\n`);
 	}
-	await new Promise((r) => setTimeout(r, 3000));	// stragglers
+	// stragglers: wait until deliveries stop growing (late is not lost), 60 s at most
+	const doneAt = Date.now();
+	let last = -1, still = 0;
+	while (still < 4 && Date.now() - doneAt < 60000) {
+		for (const k of kids) { k.count = undefined; k.send({ count: true }); }
+		while (kids.some((k) => k.count === undefined)) await new Promise((r) => setTimeout(r, 20));
+		const now = kids.reduce((a, k) => a + k.count, 0);
+		still = now === last ? still + 1 : 0;
+		last = now;
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	const drainMs = Date.now() - doneAt;
 	for (const k of kids) k.send({ report: true });
 	while (kids.some((k) => !k.report)) await new Promise((r) => setTimeout(r, 50));
 	const hist = new Map();
@@ -143,6 +159,6 @@ async function coordinator() {
 	};
 	console.log(JSON.stringify({ streams: open, failed, closed, published: total,
 		expected: total * open, deliveries, lost: total * open - deliveries,
-		p50_ms: pct(0.5), p99_ms: pct(0.99), max_ms: max, ramp_ms: rampMs }));
+		p50_ms: pct(0.5), p99_ms: pct(0.99), max_ms: max, ramp_ms: rampMs, drain_ms: drainMs }));
 	c.end();
 }
