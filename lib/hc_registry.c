@@ -154,12 +154,11 @@ hc_reg_script(struct hc_registry *reg, enum hc_script s, int nkeys,
 			lens[argc] = arglens != NULL ? arglens[i] : strlen(args[i]);
 		}
 		/*
-		 * A connection that broke since its last use (Redis restarted)
-		 * fails once and is reopened by the next call: try that call
-		 * at once rather than answer 503 to this request.
+		 * One call: hc_redis sends it again itself when a connection
+		 * that had worked broke (a restarted Redis), and never after a
+		 * timeout (a hung Redis costs one timeout, not two).
 		 */
-		if ((rep = hc_redis_cmdargv(reg->redis, argc, argv, lens)) == NULL &&
-		    (rep = hc_redis_cmdargv(reg->redis, argc, argv, lens)) == NULL) {
+		if ((rep = hc_redis_cmdargv(reg->redis, argc, argv, lens)) == NULL) {
 			hc_reg_err(reg, "%s(%s): %s", argv[0], hc_registry_scripts[s].name,
 			    hc_redis_errstr(reg->redis));
 			return NULL;

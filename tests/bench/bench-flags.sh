@@ -57,16 +57,27 @@ cmdstats() {	# "name calls" per Redis command
 	hc_redis INFO commandstats | tr -d '\r' |
 		sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\).*/\1 \2/p'
 }
-# bench NAME URL [WRK ARGS...]: prints "NAME rps p50 p99 | redis: ..." for one wrk run.
+cputicks() {	# PROGRAM: utime+stime (clock ticks) of the program's master and children
+	local m
+	m=$(hc_pid "$1")
+	for p in $m $(pgrep -P "$m"); do cat "/proc/$p/stat" 2>/dev/null; done |
+		awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
+}
+# bench NAME PROGRAM URL [WRK ARGS...]: prints "NAME rps p50 p99 | cpu | redis: ..." for one wrk run.
 bench() {
-	local name=$1 url=$2 out before after reqs
-	shift 2
+	local name=$1 prog=$2 url=$3 out before after reqs c0 c1
+	shift 3
 	before=$(cmdstats)
+	c0=$(cputicks "$prog")
 	out=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$@" "$url")
+	c1=$(cputicks "$prog")
 	after=$(cmdstats)
 	printf '%s\n' "$out" >"$HC_TMP/wrk-$name.txt"
 	reqs=$(printf '%s\n' "$out" | awk '/requests in/ { print $1 }')
 	printf '%s\n' "$out" | hc_wrk_summary "$name" | tr -d '\n'
+	# CPU of the program's processes per request: less sensitive than req/s to load from elsewhere
+	awk -v t="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
+		'BEGIN { printf "  | %s cpu %.1f us/req", "'"$prog"'", (n > 0 ? t / hz * 1e6 / n : 0) }'
 	# commands during the run, less the INFO calls of this script
 	awk -v reqs="$reqs" -v secs="$BENCH_SECONDS" 'NR == FNR { b[$1] = $2; next }
 		{ d = $2 - b[$1]; if ($1 == "info") d -= 1; if (d <= 0) next
@@ -78,16 +89,17 @@ bench() {
 echo "# wrk -t1 -c$BENCH_CONNS -d${BENCH_SECONDS}s --latency; nginx 2 workers; FastCGI workers $BENCH_WORKERS; keepalive 1; $((BENCH_FLAGS + 1)) flags"
 results=$(
 	for r in $(seq "$BENCH_ROUNDS"); do
-		bench live "$HC_URL/api/v1/health/live"
-		bench flag-read "$HC_URL/api/v1/flags/checkout.new_flow" -H "$AUTH"
-		bench ofrep-eval "$HC_URL/ofrep/v1/evaluate/flags/checkout.new_flow" -H "$AUTH" -s "$HC_TMP/ofrep.lua"
+		bench live health "$HC_URL/api/v1/health/live"
+		bench flag-read flags "$HC_URL/api/v1/flags/checkout.new_flow" -H "$AUTH"
+		bench ofrep-eval flags "$HC_URL/ofrep/v1/evaluate/flags/checkout.new_flow" -H "$AUTH" -s "$HC_TMP/ofrep.lua"
 	done
 )
 printf '%s\n' "$results"
 # per round, the ratio to the live run just before it; then the median over the rounds
 printf '%s\n' "$results" | awk '
-	$1 == "live" { live = $2 }
-	$1 != "live" && live > 0 { n[$1]++; r[$1, n[$1]] = $2 / live }
+	{ for (i = 1; i < NF; i++) if ($i == "cpu") cpu = $(i + 1) }
+	$1 == "live" { live = $2; lcpu = cpu }
+	$1 != "live" && live > 0 { n[$1]++; r[$1, n[$1]] = $2 / live; c[$1, n[$1]] = lcpu > 0 ? cpu / lcpu : 0 }
 	function median(k,   i, j, t, a, m) {
 		m = n[k]; for (i = 1; i <= m; i++) a[i] = r[k, i]
 		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -96,7 +108,9 @@ printf '%s\n' "$results" | awk '
 	END {
 		for (k in n) {
 			s = ""; for (i = 1; i <= n[k]; i++) s = s sprintf(" %.2f", r[k, i])
-			printf "%-12s / live: median %.2f (rounds:%s)\n", k, median(k), s
+			printf "%-12s / live: req/s median %.2f (rounds:%s)\n", k, median(k), s
+			s = ""; for (i = 1; i <= n[k]; i++) { s = s sprintf(" %.2f", c[k, i]); r[k, i] = c[k, i] }
+			printf "%-12s / live: CPU per request median %.2f (rounds:%s)\n", k, median(k), s
 		}
 	}' | sort
 for f in live flag-read ofrep-eval; do

@@ -56,8 +56,8 @@ hc_start_nginx
 
 # requests URL N: N GETs on one curl (one kept connection to nginx); prints how many answered 200
 requests() {
-	local url=$1 n=$2 i
-	for i in $(seq "$n"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done >"$HC_TMP/curl.cfg"
+	local url=$1 n=$2
+	for _ in $(seq "$n"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done >"$HC_TMP/curl.cfg"
 	curl -s --max-time 900 -w '%{http_code}\n' -K "$HC_TMP/curl.cfg" | grep -c '^200$' || true
 }
 

@@ -1,4 +1,5 @@
 # peer.sh: the references and the Fastify peer (tests/bench/peer/) behind the benchmark's nginx, PSS and CPU sums.
+# shellcheck shell=bash
 #
 # Sourced by the bench scripts after tests/integration/setup.sh:
 #

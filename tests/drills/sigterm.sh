@@ -108,7 +108,7 @@ gone() { ! listed drill-node && [ "$HC_STATUS" = 200 ]; }
 hc_ok "headcount-agent: its node drill-node is deregistered" hc_wait_until 5 gone
 drill_stop_load
 
-drill_report "SIGTERM to each program ($PROGRAMS) and the agent, under load"
+drill_report "SIGTERM to each program ($PROGRAMS$([ -x "$top_builddir/cgi/headcount-events" ] && echo " events")) and the agent, under load"
 drill_goal "502"
 # a 502 for a request sent well before the SIGTERM means a request in hand was dropped
 kindprog='{"heartbeat":"instances","list":"instances","ready":"health","/metrics":"metrics"}'
