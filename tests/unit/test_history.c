@@ -220,6 +220,64 @@ test_store(const char *dir)
 	hc_history_close(h);
 }
 
+struct chunks {
+	size_t	 calls, bytes, largest;
+};
+
+static int
+csv_count(void *ud, const char *buf, size_t len)
+{
+	struct chunks	*c = ud;
+
+	(void)buf;
+	c->calls++;
+	c->bytes += len;
+	if (len > c->largest)
+		c->largest = len;
+	return 0;
+}
+
+static int
+csv_refuse(void *ud, const char *buf, size_t len)
+{
+	(void)ud;
+	(void)buf;
+	(void)len;
+	return -1;
+}
+
+/* A large CSV goes out in chunks of about 16 KiB as it is read, never whole. */
+static void
+test_stream(const char *dir)
+{
+	struct hc_history	*h;
+	struct hc_history_range	 r;
+	struct hc_sample	 s;
+	struct chunks		 c = { 0, 0, 0 };
+	char			 err[512], why[128];
+	enum hc_err		 e;
+	long long		 t0 = 1795305600;
+	int			 i;
+
+	if ((h = hc_history_open(dir, 0, &e, err, sizeof(err))) == NULL) {
+		tap_ok(0, "open for the streaming test: %s", err);
+		return;
+	}
+	hc_history_begin(h);
+	for (i = 0; i < 9000; i++) {
+		s = sample(t0 + 60 * i, 3, 3, 0);
+		hc_history_insert(h, &s, NULL);
+	}
+	hc_history_commit(h);
+	hc_history_range_make(t0, t0 + 9000 * 60, 60, t0, &r, why, sizeof(why));
+	tap_ok(hc_history_report_csv(h, &r, csv_count, &c) == HC_OK, "a 9,000-row CSV");
+	tap_ok(c.calls >= 20 && c.largest <= 16384 + 256,
+	    "streamed in %zu chunks of at most %zu bytes (%zu in all)", c.calls, c.largest, c.bytes);
+	tap_ok(hc_history_report_csv(h, &r, csv_refuse, NULL) == HC_ERR_IO,
+	    "a writer that fails stops the report (HC_ERR_IO)");
+	hc_history_close(h);
+}
+
 static void
 test_corrupt(const char *dir)
 {
@@ -326,6 +384,10 @@ main(void)
 	test_settings();
 	test_store(dir);
 	test_corrupt(dir);
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/history.db*", dir);
+	if (system(cmd) != 0)
+		printf("# could not empty %s\n", dir);
+	test_stream(dir);
 	test_sign();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
