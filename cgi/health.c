@@ -93,7 +93,7 @@ health_history_failing(struct hc_ctx *ctx, char *why, size_t len)
  * the node's agent owns that file.
  */
 static void
-health_sqlite(struct hc_ctx *ctx, struct health_result *res)
+health_sqlite(struct hc_ctx *ctx, int redis_ok, struct health_result *res)
 {
 	const char	*dir = ctx->settings->data_dir;
 	char		 path[4096], *err = res->error;
@@ -116,8 +116,8 @@ health_sqlite(struct hc_ctx *ctx, struct health_result *res)
 	    HC_DATA_MIN_FREE)
 		snprintf(err, errlen, "%s: no space left (%llu bytes free)", dir,
 		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
-	else if (health_history_failing(ctx, err, errlen))
-		;
+	else if (redis_ok && health_history_failing(ctx, err, errlen))
+		;	/* (a hung Redis is not asked twice per check) */
 	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HC_HISTORY_DB) >= sizeof(path))
 		snprintf(err, errlen, "%s: path too long", dir);
 	else if (access(path, F_OK) == -1)
@@ -148,7 +148,7 @@ health_helper(struct hc_ctx *ctx)
 	redis.ok = hc_redis_ping(ctx->redis, &redis.ms) == 0;
 	if (!redis.ok)
 		snprintf(redis.error, sizeof(redis.error), "%s", hc_redis_errstr(ctx->redis));
-	health_sqlite(ctx, &sqlite);
+	health_sqlite(ctx, redis.ok, &sqlite);
 	__atomic_add_fetch(&sh->seq, 1, __ATOMIC_SEQ_CST);
 	sh->redis = redis;
 	sh->sqlite = sqlite;
