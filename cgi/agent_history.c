@@ -224,9 +224,13 @@ agent_history(struct agent *a)
 			if (hc_history_prune(a->hist, (long long)time(NULL) -
 			    a->s.history_retention_days * 86400LL, &dropped) != HC_OK)
 				agent_history_failed(a);
-			else if (dropped > 0)
-				hc_log(HC_LOG_INFO, "history: dropped %ld sample(s) older than %ld "
-				    "days", dropped, a->s.history_retention_days);
+			else {
+				if (dropped > 0)
+					hc_log(HC_LOG_INFO, "history: dropped %ld sample(s) older "
+					    "than %ld days", dropped, a->s.history_retention_days);
+				/* Hourly: the WAL back into the file (a busy reader: next hour). */
+				(void)hc_history_checkpoint(a->hist);
+			}
 		}
 	}
 	/*

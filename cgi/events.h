@@ -9,6 +9,8 @@
 #include <libwebsockets.h>
 
 #define EV_QUEUE_MAX	(1024 * 1024)	/* bytes queued for one stream before it is dropped */
+#define EV_PATH_SSE	"/api/v1/realtime/events"
+#define EV_PATH_WS	"/api/v1/realtime/ws"
 
 enum ev_kind { EV_SSE, EV_WS };
 
@@ -32,6 +34,7 @@ struct ev_client {
 	int			 live;		/* counted and in the hub's list */
 	int			 dropping;	/* being disconnected */
 	int			 ka_due;	/* a keep-alive comment is owed (SSE) */
+	int			 joined;	/* headers (SSE) or handshake (WS) are out */
 	struct ev_client	*prev, *next;
 	struct ev_subject	*subj;
 	char			*chstore;	/* the filter's channels, or NULL: all */
@@ -84,5 +87,29 @@ void		 ev_hub_resume(const struct ev_hub *h, struct ev_client *c, const char *id
 
 /* Open streams by kind. */
 long		 ev_hub_count(const struct ev_hub *h, enum ev_kind k);
+
+/* ------------------------------------------------------------------ the web side (events_http.c) */
+
+struct hc_settings;
+
+/* What the request checks read; set once by main before the loop runs. */
+struct ev_conf {
+	const struct hc_settings *s;
+	const char *const	*patterns;	/* HEADCOUNT_EVENT_CHANNELS */
+	size_t			 npatterns;
+	struct ev_hub		*hub;
+};
+extern struct ev_conf	 ev_conf;
+
+/* Per HTTP transaction: an answer given before the request body was read. */
+struct ev_pss {
+	int	 answered;
+};
+
+/* LWS_CALLBACK_HTTP: starts an SSE stream or answers; 0, or -1 to close. */
+int		 ev_http(struct lws *wsi, struct ev_pss *pss);
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 to upgrade, 1 answered, -1 hang up. */
+int		 ev_upgrade(struct lws *wsi, const char *proto);
 
 #endif

@@ -266,6 +266,32 @@ ev_drop(struct ev_client *c, size_t len)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_REASON_BASE, LWS_TO_KILL_ASYNC);
 }
 
+/*
+ * Writes m to c at once when nothing is queued before it and the socket
+ * takes it: the common case, which then costs one poll and one send
+ * instead of a round of the event loop (arming POLLOUT, the callback,
+ * disarming).  lws still owns the connection: a frame lws could only
+ * write in part stays in its own buffer, and lws_send_pipe_choked() is
+ * true until it is out.  Returns 1 when written, 0 to queue, -1 on error.
+ */
+static int
+ev_write_now(struct ev_client *c, struct ev_msg *m)
+{
+	int	 n;
+
+	if (c->qlen > 0 || c->pre != NULL || c->ka_due || !c->joined ||
+	    lws_send_pipe_choked(c->wsi))
+		return 0;
+	if (c->kind == EV_WS)
+		n = lws_write(c->wsi, m->ws, m->ws_len, LWS_WRITE_TEXT);
+	else
+		n = lws_write(c->wsi, m->sse, m->sse_len, LWS_WRITE_HTTP);
+	if (n < 0)
+		return -1;
+	hc_metrics_count(HC_METRIC_EVENTS_SENT, 1);
+	return 1;
+}
+
 /* Queues m for c; check: drop c rather than queue past EV_QUEUE_MAX. */
 static void
 ev_enqueue(struct ev_client *c, struct ev_msg *m, int check)
@@ -275,6 +301,19 @@ ev_enqueue(struct ev_client *c, struct ev_msg *m, int check)
 
 	if (c->dropping)
 		return;
+	if (check) {
+		switch (ev_write_now(c, m)) {
+		case 1:
+			return;
+		case -1:
+			c->dropping = 1;
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_REASON_BASE,
+			    LWS_TO_KILL_ASYNC);
+			return;
+		default:
+			break;
+		}
+	}
 	if (check && c->qbytes + len > EV_QUEUE_MAX) {
 		ev_drop(c, len);
 		return;
@@ -338,6 +377,7 @@ ev_hub_join(struct ev_hub *h, struct ev_client *c)
 	if (h->head != NULL)
 		h->head->prev = c;
 	h->head = c;
+	c->joined = 1;
 	if (c->kind != EV_SSE)
 		return;
 	/* How soon a browser reconnects, then "reset" when it missed some. */

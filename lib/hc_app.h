@@ -45,11 +45,14 @@ struct hc_app {
 #define HC_APP_CURL	0x01u
 
 /*
- * The whole main() of a program: parses the command line (--listen,
- * --workers, --socket-mode, --socket-owner, --config, --print-settings,
- * --help, --version), loads the settings (one line and exit 2 when
- * invalid), starts logging and runs the process model, which hands
- * every request to hc_app_handle.  Returns the process exit status.
+ * The whole main() of a program: parses the command line (hc_cli:
+ * --listen, --workers, --socket-mode, --socket-owner, --user, --config,
+ * --print-settings, --help, --version), loads the settings (one line and
+ * exit 2 when invalid), refuses to run as root without --user (exit 1),
+ * starts logging and runs the process model: bind, open the metrics
+ * segment, drop to --user with no new privileges, no core dumps and the
+ * seccomp filter (hc_priv), fork; every request goes to hc_app_handle.
+ * Returns the process exit status.
  */
 int	 hc_app_main(int argc, char **argv, const struct hc_app *app);
 

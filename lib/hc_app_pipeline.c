@@ -37,7 +37,7 @@ hc_app_authorize(struct hc_req *req, const struct hc_ctx *ctx, unsigned mask)
 	}
 	for (tok = h + 7; *tok == ' '; tok++)
 		continue;
-	if (hc_jwt_verify(tok, ctx->settings->jwt_secret, time(NULL),
+	if (hc_jwt_verify_cached(tok, ctx->settings->jwt_secret, time(NULL),
 	    &req->claims, why, sizeof(why)) == -1) {
 		hc_http_resp_problem(req, 401, invalid, "invalid token: %s", why);
 		return 401;

@@ -78,20 +78,11 @@ hc_events_glob(const char *pat, size_t plen, const char *s, size_t slen)
 					continue;
 				}
 				break;
-			case '\\':
-				if (pi + 1 < plen) {
-					if (pat[pi + 1] == s[si]) {
-						pi += 2;
-						si++;
-						continue;
-					}
-					break;
-				}
-				/* a trailing backslash is a literal one */
-				/* FALLTHROUGH */
 			default:
-				if (pat[pi] == s[si]) {
-					pi++;
+				/* \x is a literal x; a trailing backslash a literal one */
+				np = pat[pi] == '\\' && pi + 1 < plen ? pi + 1 : pi;
+				if (pat[np] == s[si]) {
+					pi = np + 1;
 					si++;
 					continue;
 				}

@@ -199,7 +199,9 @@ hc_history_open(const char *dir, int flags, enum hc_err *err, char *errstr, size
 		 */
 		sqlite3_db_config(h->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 		if ((rc = hc_history_exec(h, "PRAGMA journal_mode = WAL", "journal_mode")) != SQLITE_OK ||
-		    (rc = hc_history_exec(h, "PRAGMA synchronous = NORMAL", "synchronous")) != SQLITE_OK)
+		    (rc = hc_history_exec(h, "PRAGMA synchronous = NORMAL", "synchronous")) != SQLITE_OK ||
+		    (rc = hc_history_exec(h, "PRAGMA journal_size_limit = 4194304",
+		    "journal_size_limit")) != SQLITE_OK)
 			goto failrc;
 		if ((flags & HC_HISTORY_CHECK) && (rc = hc_history_check(h)) != SQLITE_OK)
 			goto failrc;
@@ -436,4 +438,11 @@ fail:
 	sqlite3_finalize(st);
 	hc_history_rollback(h);
 	return HC_ERR_SQLITE;
+}
+
+enum hc_err
+hc_history_checkpoint(struct hc_history *h)
+{
+	return hc_history_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", "wal_checkpoint") ==
+	    SQLITE_OK ? HC_OK : HC_ERR_SQLITE;
 }

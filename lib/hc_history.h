@@ -88,6 +88,14 @@ enum hc_err hc_history_last(struct hc_history *h, long long *t);
  */
 enum hc_err hc_history_prune(struct hc_history *h, long long cutoff, long *deleted);
 
+/*
+ * Copies the WAL into the file and empties it (after a retention pass or
+ * a bulk load; otherwise SQLite checkpoints at 1000 pages of WAL and keeps
+ * it under 4 MiB).  Returns HC_OK or HC_ERR_SQLITE (a reader in the way:
+ * harmless, the next one succeeds).
+ */
+enum hc_err hc_history_checkpoint(struct hc_history *h);
+
 /* ------------------------------------------------------------------ reports */
 
 /* A report's range: [from, to) aligned to step. */

@@ -11,7 +11,6 @@
 #include <sqlite3.h>
 
 #include "hc_history_int.h"
-#include "hc_json.h"
 #include "hc_time.h"
 
 int
@@ -256,25 +255,86 @@ hc_add(json_object *o, const char *key, json_object *v, int nullable)
 	return 0;
 }
 
+/* A growing text buffer for the rendered points. */
+struct hc_text {
+	char	*buf;
+	size_t	 len, cap;
+	int	 oom;
+};
+
+static int
+hc_text_reserve(struct hc_text *t, size_t n)
+{
+	size_t	 ncap;
+	char	*nb;
+
+	if (t->oom)
+		return -1;
+	if (t->len + n + 1 <= t->cap)
+		return 0;
+	ncap = t->cap ? t->cap : 16384;
+	while (ncap < t->len + n + 1)
+		ncap *= 2;
+	if ((nb = realloc(t->buf, ncap)) == NULL) {
+		t->oom = 1;
+		return -1;
+	}
+	t->buf = nb;
+	t->cap = ncap;
+	return 0;
+}
+
+/* active_avg as the report writes it: two decimals, trailing zeros cut ("2.5", "3.0"). */
+static const char *
+hc_avg_text(double v, char buf[32])
+{
+	size_t	 n;
+
+	snprintf(buf, 32, "%.2f", v);
+	n = strlen(buf);
+	while (n > 3 && buf[n - 1] == '0' && buf[n - 2] != '.')
+		buf[--n] = '\0';
+	return buf;
+}
+
+/*
+ * One point as JSON or as a CSV row.  Only numbers and RFC 3339 times:
+ * nothing to escape.  Rendered as text because building 10,000 json-c
+ * objects costs more than the whole report's budget (as the instance
+ * list in hc_registry_json.c).
+ */
+static int
+hc_point_render(struct hc_text *t, const struct hc_history_point *p, int csv)
+{
+	char	 ts[HC_TIME_BUFSZ], d[24], avg[32];
+	int	 n;
+
+	if (hc_text_reserve(t, 256) == -1)
+		return -1;
+	hc_time_fmt((time_t)p->t, ts);
+	hc_avg_text(p->active_avg, avg);
+	if (p->desired >= 0)
+		snprintf(d, sizeof(d), "%ld", p->desired);
+	else
+		snprintf(d, sizeof(d), "%s", csv ? "" : "null");
+	if (csv)
+		n = snprintf(t->buf + t->len, t->cap - t->len, "%s,%ld,%s,%ld,%ld,%s,%ld\n",
+		    ts, p->samples, d, p->active_min, p->active_max, avg, p->stale_max);
+	else
+		n = snprintf(t->buf + t->len, t->cap - t->len, "%s{\"t\":\"%s\",\"samples\":%ld,"
+		    "\"desired\":%s,\"active_min\":%ld,\"active_max\":%ld,\"active_avg\":%s,"
+		    "\"stale_max\":%ld}", t->len > 1 ? "," : "", ts, p->samples, d,
+		    p->active_min, p->active_max, avg, p->stale_max);
+	if (n < 0 || (size_t)n >= t->cap - t->len)
+		return -1;
+	t->len += (size_t)n;
+	return 0;
+}
+
 static int
 hc_point_json(void *ud, const struct hc_history_point *p)
 {
-	json_object	*arr = ud, *o;
-
-	if ((o = json_object_new_object()) == NULL)
-		return -1;
-	if (hc_add(o, "t", hc_time_json(p->t), 0) == -1 ||
-	    hc_add(o, "samples", json_object_new_int64(p->samples), 0) == -1 ||
-	    hc_add(o, "desired", hc_count_json(p->desired), 1) == -1 ||
-	    hc_add(o, "active_min", json_object_new_int64(p->active_min), 0) == -1 ||
-	    hc_add(o, "active_max", json_object_new_int64(p->active_max), 0) == -1 ||
-	    hc_add(o, "active_avg", hc_json_double(p->active_avg, 2), 0) == -1 ||
-	    hc_add(o, "stale_max", json_object_new_int64(p->stale_max), 0) == -1 ||
-	    json_object_array_add(arr, o) != 0) {
-		json_object_put(o);
-		return -1;
-	}
-	return 0;
+	return hc_point_render(ud, p, 0);
 }
 
 struct hc_period_ctx {
@@ -328,6 +388,7 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
     enum hc_err *err)
 {
 	struct hc_period_ctx	 pc;
+	struct hc_text		 t = { NULL, 0, 0, 0 };
 	json_object		*o = NULL, *pts = NULL;
 	enum hc_err		 e;
 
@@ -339,13 +400,15 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
 	    hc_add(o, "to", hc_time_json(r->to), 0) == -1 ||
 	    hc_add(o, "step", json_object_new_int64(r->step), 0) == -1 ||
 	    (pts = json_object_new_array()) == NULL ||
-	    (pc.arr = json_object_new_array()) == NULL)
+	    (pc.arr = json_object_new_array()) == NULL ||
+	    hc_text_reserve(&t, 1) == -1)
 		goto fail;
+	t.buf[t.len++] = '[';
 	if ((e = hc_history_read_begin(h)) != HC_OK) {
 		*err = e;
 		goto fail;
 	}
-	e = hc_history_points(h, r, hc_point_json, pts);
+	e = hc_history_points(h, r, hc_point_json, &t);
 	if (e == HC_OK)
 		e = hc_history_periods(h, r, hc_period_json, &pc);
 	hc_history_read_end(h);
@@ -353,6 +416,14 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
 		*err = e == HC_ERR_IO ? HC_ERR_NOMEM : e;
 		goto fail;
 	}
+	if (hc_text_reserve(&t, 1) == -1)
+		goto fail;
+	t.buf[t.len++] = ']';
+	t.buf[t.len] = '\0';
+	/* The array's serialiser writes the rendered text (it owns t.buf now). */
+	json_object_set_serializer(pts, json_object_userdata_to_json_string, t.buf,
+	    json_object_free_userdata);
+	t.buf = NULL;
 	if (json_object_object_add(o, "points", pts) != 0)
 		goto fail;
 	pts = NULL;
@@ -361,6 +432,7 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
 	*err = HC_OK;
 	return o;
 fail:
+	free(t.buf);
 	json_object_put(pts);
 	json_object_put(pc.arr);
 	json_object_put(o);
@@ -370,17 +442,18 @@ fail:
 struct hc_csv {
 	hc_history_write_fn	 write;
 	void			*ud;
-	char			 buf[16384];
-	size_t			 len;
+	struct hc_text		 t;
 	int			 failed;
 };
+
+#define HC_CSV_CHUNK	16384
 
 static int
 hc_csv_flush(struct hc_csv *c)
 {
-	if (c->len > 0 && c->write(c->ud, c->buf, c->len) != 0)
+	if (c->t.len > 0 && c->write(c->ud, c->t.buf, c->t.len) != 0)
 		c->failed = 1;
-	c->len = 0;
+	c->t.len = 0;
 	return c->failed ? -1 : 0;
 }
 
@@ -388,26 +461,10 @@ static int
 hc_csv_point(void *ud, const struct hc_history_point *p)
 {
 	struct hc_csv	*c = ud;
-	char		 t[HC_TIME_BUFSZ], d[24] = "", avg[32];
-	json_object	*a;
-	int		 n;
 
-	if (sizeof(c->buf) - c->len < 160 && hc_csv_flush(c) == -1)
+	if (hc_point_render(&c->t, p, 1) == -1)
 		return -1;
-	if (p->desired >= 0)
-		snprintf(d, sizeof(d), "%ld", p->desired);
-	/* The same digits as the JSON report. */
-	if ((a = hc_json_double(p->active_avg, 2)) == NULL)
-		return -1;
-	snprintf(avg, sizeof(avg), "%s", json_object_to_json_string(a));
-	json_object_put(a);
-	n = snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s,%ld,%s,%ld,%ld,%s,%ld\n",
-	    hc_time_fmt((time_t)p->t, t), p->samples, d, p->active_min, p->active_max,
-	    avg, p->stale_max);
-	if (n < 0 || (size_t)n >= sizeof(c->buf) - c->len)
-		return -1;
-	c->len += (size_t)n;
-	return 0;
+	return c->t.len >= HC_CSV_CHUNK ? hc_csv_flush(c) : 0;
 }
 
 enum hc_err
@@ -415,24 +472,25 @@ hc_history_report_csv(struct hc_history *h, const struct hc_history_range *r,
     hc_history_write_fn write, void *ud)
 {
 	static const char head[] = "t,samples,desired,active_min,active_max,active_avg,stale_max\n";
-	struct hc_csv	*c;
+	struct hc_csv	 c;
 	enum hc_err	 e;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	memset(&c, 0, sizeof(c));
+	c.write = write;
+	c.ud = ud;
+	if (hc_text_reserve(&c.t, HC_CSV_CHUNK + 256) == -1)
 		return HC_ERR_NOMEM;
-	c->write = write;
-	c->ud = ud;
-	memcpy(c->buf, head, sizeof(head) - 1);
-	c->len = sizeof(head) - 1;
+	memcpy(c.t.buf, head, sizeof(head) - 1);
+	c.t.len = sizeof(head) - 1;
 	if ((e = hc_history_read_begin(h)) == HC_OK) {
-		e = hc_history_points(h, r, hc_csv_point, c);
+		e = hc_history_points(h, r, hc_csv_point, &c);
 		hc_history_read_end(h);
 	}
-	if (e == HC_OK && hc_csv_flush(c) == -1)
+	if (e == HC_OK && hc_csv_flush(&c) == -1)
 		e = HC_ERR_IO;
-	if (e == HC_ERR_IO && !c->failed)
+	if (e == HC_ERR_IO && !c.failed)
 		e = HC_ERR_NOMEM;
-	free(c);
+	free(c.t.buf);
 	return e;
 }
 

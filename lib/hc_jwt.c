@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 
 #include "hc_json.h"
+#include "hc_hash.h"
 
 /* A bearer token longer than this is refused before any decoding. */
 #define HC_JWT_MAXLEN	8192
@@ -388,4 +389,56 @@ out:
 	json_object_put(hdr);
 	json_object_put(pl);
 	return ret;
+}
+
+/*
+ * The memo of hc_jwt_verify_cached: a few slots picked by a hash of the
+ * token (clients reuse one token for many requests, so a handful covers
+ * a worker's traffic).  It holds only tokens that verified.
+ */
+#define HC_JWT_MEMO_SLOTS	8
+#define HC_JWT_MEMO_MAXLEN	2048
+
+struct hc_jwt_memo {
+	size_t		 len;		/* 0: empty */
+	uint64_t	 hash;
+	const char	*secret;	/* the settings' string: same pointer, same hash */
+	uint64_t	 secret_hash;
+	struct hc_claims c;
+	char		 tok[HC_JWT_MEMO_MAXLEN];
+};
+
+static struct hc_jwt_memo hc_jwt_memo[HC_JWT_MEMO_SLOTS];
+
+int
+hc_jwt_verify_cached(const char *token, const char *secret, time_t now,
+    struct hc_claims *out, char *why, size_t whylen)
+{
+	struct hc_jwt_memo *m;
+	size_t		 len;
+	uint64_t	 h, sh;
+
+	if (token == NULL || out == NULL)
+		return hc_jwt_verify(token, secret, now, out, why, whylen);
+	len = strlen(token);
+	if (len == 0 || len >= HC_JWT_MEMO_MAXLEN || secret == NULL || *secret == '\0')
+		return hc_jwt_verify(token, secret, now, out, why, whylen);
+	h = hc_hash64(HC_HASH_INIT, token, len);
+	sh = hc_hash64(HC_HASH_INIT, secret, strlen(secret));
+	m = &hc_jwt_memo[h % HC_JWT_MEMO_SLOTS];
+	if (m->len == len && m->hash == h && m->secret == secret && m->secret_hash == sh &&
+	    CRYPTO_memcmp(m->tok, token, len) == 0 &&
+	    m->c.exp > (long long)now && m->c.nbf <= (long long)now) {
+		*out = m->c;
+		return 0;
+	}
+	if (hc_jwt_verify(token, secret, now, out, why, whylen) == -1)
+		return -1;
+	m->len = len;
+	m->hash = h;
+	m->secret = secret;
+	m->secret_hash = sh;
+	m->c = *out;
+	memcpy(m->tok, token, len);
+	return 0;
 }

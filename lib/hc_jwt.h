@@ -41,6 +41,16 @@ int	 hc_jwt_verify(const char *token, const char *secret, time_t now,
 	    struct hc_claims *out, char *why, size_t whylen);
 
 /*
+ * hc_jwt_verify with a small per-process memo of tokens it accepted: a
+ * token seen before (the same bytes, compared in constant time, under the
+ * same secret) is answered without the HMAC and the JSON parse, its exp
+ * and nbf checked against now again.  Anything else, and every refusal,
+ * goes through hc_jwt_verify.  Same contract.
+ */
+int	 hc_jwt_verify_cached(const char *token, const char *secret, time_t now,
+	    struct hc_claims *out, char *why, size_t whylen);
+
+/*
  * Signs {"sub","role","iat","exp"} with HS256.  Returns a malloc'd token
  * the caller frees, or NULL (bad role, no memory, empty secret).
  */

@@ -243,12 +243,30 @@ hc_param_json(const struct hc_param *p, json_object *j, const char *where,
 	}
 }
 
+/*
+ * A client's key as a 400 may quote it: printable ASCII but quotes and
+ * backslashes, at most 64 bytes, anything else as '?' (a raw byte would
+ * make the problem invalid UTF-8).
+ */
+static const char *
+hc_param_shown(const char *key, char *buf, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; key[i] != '\0' && i + 1 < len && i < 64; i++)
+		buf[i] = key[i] >= 0x20 && key[i] < 0x7f && key[i] != '"' &&
+		    key[i] != '\\' ? key[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 /* Every query key declared, and given once unless it may repeat. */
 static enum hc_err
 hc_param_keys(const struct hc_param *table, const struct hc_query *q,
     struct hc_param_err *pe)
 {
 	const struct hc_param *p;
+	char	 shown[65];
 	size_t	 i;
 
 	if (q == NULL)
@@ -257,9 +275,11 @@ hc_param_keys(const struct hc_param *table, const struct hc_query *q,
 		for (p = table; p != NULL && p->name != NULL; p++)
 			if (p->in == HC_IN_QUERY && strcmp(p->name, q->kv[i].key) == 0)
 				break;
-		if (p == NULL || p->name == NULL)
-			return hc_param_fail(pe, HC_ERR_INVALID, q->kv[i].key,
-			    "query parameter \"%.64s\" is not accepted here", q->kv[i].key);
+		if (p == NULL || p->name == NULL) {
+			hc_param_shown(q->kv[i].key, shown, sizeof(shown));
+			return hc_param_fail(pe, HC_ERR_INVALID, shown,
+			    "query parameter \"%s\" is not accepted here", shown);
+		}
 		if (!(p->flags & HC_PARAM_MULTI) && hc_query_count(q, p->name) > 1)
 			return hc_param_fail(pe, HC_ERR_INVALID, p->name,
 			    "query parameter \"%s\" takes one value and was given %zu",

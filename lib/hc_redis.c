@@ -491,3 +491,9 @@ hc_redis_errors(const struct hc_redis *r)
 {
 	return r->errors;
 }
+
+int
+hc_redis_db(const struct hc_redis *r)
+{
+	return r->url.db;
+}

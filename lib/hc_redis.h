@@ -83,6 +83,9 @@ int	 hc_redis_ping(struct hc_redis *r, double *ms);
 /* Last failure, naming the call ("connect(redis 127.0.0.1:6379): Connection refused"). */
 const char *hc_redis_errstr(const struct hc_redis *r);
 
+/* The database number the connection selects (for keyspace channel names). */
+int	 hc_redis_db(const struct hc_redis *r);
+
 /* Counts of failures since start (for headcount_redis_errors_total). */
 unsigned long hc_redis_errors(const struct hc_redis *r);
 

@@ -66,12 +66,11 @@ hc_script_run(struct hc_redis *r, const struct hc_script *s, int nkeys,
 			lens[argc] = arglens != NULL ? arglens[i] : strlen(args[i]);
 		}
 		/*
-		 * A connection that broke since its last use (Redis restarted)
-		 * fails once and is reopened by the next call: try that call
-		 * at once rather than answer 503 to this request.
+		 * One call: hc_redis sends it again itself when a connection
+		 * that had worked broke (a restarted Redis), and never after a
+		 * timeout (a hung Redis costs one timeout, not two).
 		 */
-		if ((rep = hc_redis_cmdargv(r, argc, argv, lens)) == NULL &&
-		    (rep = hc_redis_cmdargv(r, argc, argv, lens)) == NULL) {
+		if ((rep = hc_redis_cmdargv(r, argc, argv, lens)) == NULL) {
 			snprintf(errstr, errlen, "%s(%s): %s", argv[0], s->name,
 			    hc_redis_errstr(r));
 			return HC_ERR_REDIS;

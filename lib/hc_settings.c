@@ -95,6 +95,8 @@ static const struct hc_sdef hc_sdefs[] = {
 	{ "HEADCOUNT_WEBHOOK_SECRET", HC_S_STR, O(webhook_secret), "", 0, 0, 1 },
 	{ "HEADCOUNT_WEBHOOK_AFTER", HC_S_INT, O(webhook_after), "300", 0, 86400, 0 },
 	{ "HEADCOUNT_WEBHOOK_RETRY_SECONDS", HC_S_INT, O(webhook_retry_seconds), "3600", 0, 604800, 0 },
+	{ "HEADCOUNT_FLAGS_KEY", HC_S_STR, O(flags_key), "feature:flags", 0, 0, 0 },
+	{ "HEADCOUNT_FLAGS_POLL_MS", HC_S_INT, O(flags_poll_ms), "1000", 50, 60000, 0 },
 	{ NULL, HC_S_MAX, 0, NULL, 0, 0, 0 }
 };
 

@@ -66,6 +66,9 @@ struct hc_settings {
 	char	*webhook_secret;	/* HEADCOUNT_WEBHOOK_SECRET, "" when unset */
 	long	 webhook_after;		/* HEADCOUNT_WEBHOOK_AFTER (s) */
 	long	 webhook_retry_seconds;	/* HEADCOUNT_WEBHOOK_RETRY_SECONDS */
+	/* flags */
+	char	*flags_key;		/* HEADCOUNT_FLAGS_KEY (the shared hash) */
+	long	 flags_poll_ms;		/* HEADCOUNT_FLAGS_POLL_MS */
 };
 
 /*

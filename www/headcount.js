@@ -360,6 +360,72 @@
 		clearReplicas();
 	}
 
+	// ------------------------------------------------------------ feature flags
+	function canChangeFlags(claims) {
+		return !!(claims && (claims.role === 'admin' || claims.role === 'owner'));
+	}
+
+	function clearFlags(note) {
+		replaceChildren($('flags-list'), el('li', { class: 'muted' }, '—'));
+		$('flags-count').textContent = '';
+		$('flags-note').textContent = note || '';
+		$('flags-note').hidden = !note;
+	}
+
+	function renderFlags(r, claims) {
+		const b = r.body && typeof r.body === 'object' ? r.body : null;
+		if (r.status !== 200 || !b || !b.flags || typeof b.flags !== 'object') {
+			clearFlags('Flags unavailable: ' + problemText(r));
+			document.body.dataset.flags = 'unavailable';
+			return;
+		}
+		const names = Object.keys(b.flags).sort();
+		const admin = canChangeFlags(claims);
+		$('flags-count').textContent = '(' + names.length + ')';
+		$('flags-note').hidden = b.stale !== true;
+		$('flags-note').textContent = b.stale === true
+			? 'Redis is unreachable: these are the last values seen, and changes cannot be made now.' : '';
+		document.body.dataset.flags = b.stale === true ? 'stale' : 'ok';
+		if (names.length === 0) {
+			replaceChildren($('flags-list'), el('li', { class: 'muted' }, 'No flags set.'));
+			return;
+		}
+		replaceChildren($('flags-list'), ...names.map((n) => {
+			const on = b.flags[n] === true;
+			return el('li', { 'data-flag': n, 'data-enabled': on ? 'true' : 'false' },
+				el('span', { class: 'flag-name mono' }, n),
+				el('span', { class: 'badge ' + (on ? 'badge-ok' : 'badge-off') }, on ? 'on' : 'off'),
+				admin ? el('button', { type: 'button', class: 'flag-toggle', 'data-flag': n,
+					'aria-pressed': on ? 'true' : 'false',
+					'aria-label': (on ? 'Turn off ' : 'Turn on ') + n }, on ? 'Turn off' : 'Turn on') : null);
+		}));
+	}
+
+	async function refreshFlags(claims) {
+		renderFlags(await api('api/v1/flags'), claims);
+	}
+
+	async function toggleFlag(btn) {
+		const name = btn.dataset.flag;
+		const want = btn.getAttribute('aria-pressed') !== 'true';
+		const out = $('flags-result');
+		btn.disabled = true;
+		out.className = 'flags-result';
+		out.textContent = 'Saving ' + name + '…';
+		try {
+			const r = await api('api/v1/flags/' + encodeURIComponent(name) + '?enabled=' + want, { method: 'PUT' });
+			if (r.status === 200 && r.body && typeof r.body === 'object') {
+				out.textContent = name + ' is now ' + (r.body.enabled === true ? 'on' : 'off') + '.';
+			} else {
+				out.className = 'flags-result is-error';
+				out.textContent = 'Change failed: ' + problemText(r);
+			}
+		} finally {
+			btn.disabled = false;
+		}
+		await refreshFlags(decodeClaims(token));
+	}
+
 	// ------------------------------------------------------------ one refresh
 	async function refresh() {
 		const readyP = api('api/v1/health/ready', { auth: false });
@@ -370,11 +436,13 @@
 			document.body.dataset.auth = 'none';
 			hideError();
 			clearReplicas();
+			clearFlags('');
 			$('owner-actions').hidden = true;
 			showTokenForm('Paste a bearer token (role user or higher) to see the replica status.', false);
 		} else if (token === refusedToken) {
 			// Already refused: wait for a new token rather than hammer the API.
 		} else {
+			const flagsP = api('api/v1/flags');
 			let r = await api('api/v1/monitoring/replicas');
 			let fallback = false;
 			if (r.status === 404 || r.status === 502) {
@@ -398,6 +466,9 @@
 			} else {
 				showError(r.status === 0 ? 'Cannot reach the API.' : 'The API answered with an error.', problemText(r));
 			}
+			const fr = await flagsP;
+			if (token !== refusedToken) renderFlags(fr, claims);
+			else clearFlags('');
 		}
 
 		const ready = await readyP;
@@ -558,6 +629,10 @@
 			tick();
 		});
 		$('prune').addEventListener('click', prune);
+		$('flags-list').addEventListener('click', (ev) => {
+			const btn = ev.target instanceof Element ? ev.target.closest('button.flag-toggle') : null;
+			if (btn && !btn.disabled) toggleFlag(btn);
+		});
 		window.addEventListener('hashchange', () => {
 			if (takeTokenFromFragment()) {
 				token = loadToken();

@@ -90,7 +90,8 @@ HEADCOUNT_LOG_LEVEL=debug HEADCOUNT_HISTORY_INTERVAL=1 DESIRED_REPLICAS=2 \
 	HEADCOUNT_INSTANCE_ID=bench-node hc_start_agent
 sampled() { [ "$(grep -c '"history: interval' "$HC_TMP/agent.log" || true)" -ge $((BENCH_SAMPLES + 1)) ]; }
 hc_wait_until $((BENCH_SAMPLES + 20)) sampled || { echo "bench: the agent did not sample" >&2; exit 1; }
-grep '"history: interval' "$HC_TMP/agent.log" | tail -n "$BENCH_SAMPLES" |
+# The first interval (the agent's start) is left out.
+grep '"history: interval' "$HC_TMP/agent.log" | sed 1d | head -n "$BENCH_SAMPLES" |
 	sed -n 's/.*copied, \([0-9.]*\) ms.*/\1/p' >"$HC_TMP/sampler.txt"
 ping=$(for i in $(seq 1 21); do
 	s=$(date +%s%N); hc_redis PING >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 ))

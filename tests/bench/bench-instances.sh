@@ -34,7 +34,7 @@ bench_refs_start "$BENCH_WORKERS"
 hc_start_redis
 HEADCOUNT_ACCESS_LOG=off hc_start_program instances --workers "$BENCH_WORKERS"
 # the rest of the suite, idle, so that its memory is the whole suite's
-for p in health monitoring metrics flags; do
+for p in health monitoring metrics flags events; do
 	[ -x "$top_builddir/cgi/headcount-$p" ] &&
 		HEADCOUNT_ACCESS_LOG=off hc_start_program "$p" --workers "$BENCH_WORKERS"
 done

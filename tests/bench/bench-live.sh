@@ -129,7 +129,7 @@ printf '%s\n' "$results" | awk '
 # Memory of the health workers after the load (the goal: under 4 MiB each).
 if [ "$have_health" = 1 ]; then
 	master=$(hc_pid health)
-	for w in $(pgrep -P "$master"); do
+	for w in $(bench_workers "$master"); do
 		awk -v pid="$w" '/^VmRSS/ { printf "health worker %s RSS %.2f MiB\n", pid, $2 / 1024 }' "/proc/$w/status"
 	done
 fi

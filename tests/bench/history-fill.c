@@ -63,7 +63,7 @@ main(int argc, char **argv)
 		if (hc_history_insert(h, &s, NULL) != HC_OK)
 			goto fail;
 	}
-	if (hc_history_commit(h) != HC_OK)
+	if (hc_history_commit(h) != HC_OK || hc_history_checkpoint(h) != HC_OK)
 		goto fail;
 	printf("loaded %lld samples in %.0f ms\n", rows, hc_time_mono_ms() - t0);
 	hc_history_close(h);

@@ -1,4 +1,5 @@
 # peer.sh: the references and the Fastify peer (tests/bench/peer/) behind the benchmark's nginx, PSS and CPU sums.
+# shellcheck shell=bash
 #
 # Sourced by the bench scripts after tests/integration/setup.sh:
 #
@@ -13,6 +14,7 @@
 #   bench_refs_start W   before hc_start_nginx: /nginx-200 (nginx's own
 #                        return 200) and /bare/ (tests/bench/bare, W workers)
 #   bench_tree PID...    the PIDs and all their descendants
+#   bench_workers MASTER a program's workers (without its hc-helper child)
 #   bench_pss_kib PID... the summed Pss (KiB) of /proc/PID/smaps_rollup
 #   bench_fill N         N instances straight into Redis (registry layout)
 #   bench_cpu_ticks PID... summed utime+stime of the PIDs (clock ticks)
@@ -229,4 +231,12 @@ bench_refs_start() {
 		</dev/null >>"$HC_TMP/bare.log" 2>&1 &
 	hc__track bare $!
 	hc_wait_until 10 test -S "$HC_TMP/bare.sock" || { echo "bench: bare did not start" >&2; exit 1; }
+}
+
+# bench_workers MASTER: the master's worker processes (not its hc-helper child)
+bench_workers() {
+	local p
+	for p in $(pgrep -P "$1" 2>/dev/null || true); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = hc-helper ] || printf '%s\n' "$p"
+	done
 }

@@ -73,6 +73,12 @@ drill_report() {
 		printf 'registrations lost: %s of %s ids that had a 200 heartbeat%s\n' "$DRILL_LOST_REG" \
 			"$DRILL_OK_IDS" "${DRILL_LOST_IDS:+ ($(printf '%s' "$DRILL_LOST_IDS" | tr '\n' ' '))}"
 		printf 'events lost: %s\n' "$events"
+		if [ "$(drill_q .sse_on)" = true ]; then
+			printf 'events lost through headcount-events (SSE, nginx): %s of %s (stream resumed %s times)\n' \
+				"$(LC_ALL=C comm -23 <(drill_q '.registered[]' | LC_ALL=C sort) \
+				<(drill_q '.sse_events[]' | LC_ALL=C sort) | grep -c . || true)" \
+				"$(drill_q '.registered | length')" "$(drill_q .sse_reconnects)"
+		fi
 	} >"$HC_TMP/report.txt"
 	hc_diag "$(cat "$HC_TMP/report.txt")"
 	if [ -n "${DRILL_REPORT_DIR:-}" ]; then

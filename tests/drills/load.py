@@ -10,9 +10,11 @@ again.  Runs until --stop-file appears (or --seconds pass), then writes a
 JSON summary to --out:
   counts {kind: {status: n}}, max_ms {kind: ms}, failures [[t, kind,
   status, retry_after, ms]...] (first 200), fail_window {kind: [first,
-  last]} (start times of failed requests), ok_ids (ids with a 200
+  last]} (start times of failed requests), fail_times {kind: [t...]}
+  (the first 5000 per kind), ok_ids (ids with a 200
   heartbeat), registered (ids answered registered=true), events (ids seen
-  in a "registered" event), no_retry_after (503s without Retry-After; /health/ready's
+  in a "registered" event), sse_events (the same through the events
+  program's SSE stream, --sse), sse_reconnects, no_retry_after (503s without Retry-After; /health/ready's
   503 is a readiness answer and needs none),
   ready [[t, status]...] (each change), slow [[t, kind, ms]...] over --slow-ms.
 Times are seconds since the epoch (time.time()).
@@ -35,11 +37,14 @@ class Stats:
         self.ok_ids = set()
         self.registered = set()
         self.events = set()
+        self.sse_events = set()
+        self.sse_reconnects = 0
         self.no_retry_after = 0
         self.ready = []
         self.slow = []
         self.nfail = 0
         self.window = {}
+        self.times = {}
 
     def record(self, kind, status, ms, t0, retry_after, slow_ms):
         with self.lock:
@@ -52,6 +57,9 @@ class Stats:
                 w = self.window.setdefault(kind, [t0, t0])
                 w[0] = min(w[0], t0)
                 w[1] = max(w[1], t0)
+                ts = self.times.setdefault(kind, [])
+                if len(ts) < 5000:
+                    ts.append(round(t0, 3))
                 if len(self.failures) < 200:
                     self.failures.append([round(t0, 3), kind, status, retry_after, round(ms, 1)])
                 if status == 503 and not retry_after and kind != "ready":
@@ -88,6 +96,16 @@ def request(conn_box, host, port, method, path, body, headers, timeout):
     return 0, None, b""
 
 
+def grower(a, st, stop):
+    """Adds a new instance id to the pool every --grow seconds: fresh registrations
+    (and their events) during and after the fault."""
+    k = 0
+    while not stop.wait(a.grow):
+        with st.lock:
+            st.pool.append("g%s-%03d" % (a.prefix, k))
+        k += 1
+
+
 def worker(a, st, kind, stop, idx):
     box = [None]
     n = 0
@@ -96,7 +114,8 @@ def worker(a, st, kind, stop, idx):
         body = None
         method = "GET"
         if kind == "heartbeat":
-            iid = "%s-%03d" % (a.prefix, (idx + n * a.heartbeat_threads) % a.ids)
+            with st.lock:
+                iid = st.pool[(idx + n * a.heartbeat_threads) % len(st.pool)]
             path = "/api/v1/instances/heartbeat"
             method = "POST"
             body = json.dumps({"instance_id": iid, "meta": {"drill": a.prefix}})
@@ -211,6 +230,57 @@ def subscriber(a, st, stop, ready_evt):
             time.sleep(0.1)
 
 
+def sse_subscriber(a, st, stop, ready_evt):
+    """The registered events as the events program relays them through the web server (SSE),
+    resuming with Last-Event-ID after a lost stream."""
+    last_id = None
+    first = True
+    while not stop.is_set():
+        try:
+            # longer than the program's 15 s keep-alive comment: a timeout is a dead stream
+            c = http.client.HTTPConnection(a.host, a.port, timeout=20.0)
+            h = {"Authorization": "Bearer " + a.token, "Accept": "text/event-stream"}
+            if last_id:
+                h["Last-Event-ID"] = last_id
+            c.request("GET", a.sse, headers=h)
+            r = c.getresponse()
+            if r.status != 200:
+                r.read()
+                c.close()
+                time.sleep(0.2)
+                continue
+            if not first:
+                with st.lock:
+                    st.sse_reconnects += 1
+            first = False
+            ready_evt.set()
+            data = []
+            while not stop.is_set():
+                line = r.fp.readline()
+                if not line:
+                    break
+                line = line.decode(errors="replace").rstrip("\r\n")
+                if line.startswith("id:"):
+                    last_id = line[3:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif line == "" and data:
+                    try:
+                        msg = json.loads("\n".join(data))
+                        ev = msg.get("data")
+                        if isinstance(ev, str):
+                            ev = json.loads(ev)
+                        if isinstance(ev, dict) and ev.get("event") == "registered":
+                            with st.lock:
+                                st.sse_events.add(ev.get("instance_id"))
+                    except (ValueError, AttributeError):
+                        pass
+                    data = []
+            c.close()
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, required=True)
@@ -218,6 +288,8 @@ def main():
     ap.add_argument("--token", required=True, help="an owner token")
     ap.add_argument("--ids", type=int, default=20)
     ap.add_argument("--prefix", default="drill")
+    ap.add_argument("--grow", type=float, default=0,
+                    help="every S seconds one more id (g<prefix>-NNN) joins the heartbeats")
     ap.add_argument("--heartbeat-threads", type=int, default=3)
     ap.add_argument("--list-threads", type=int, default=1)
     ap.add_argument("--ready-threads", type=int, default=1)
@@ -226,6 +298,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--slow-ms", type=float, default=1e9)
     ap.add_argument("--events", help="count registered events: unix:PATH, tcp:H:P, sentinel:H:P,.../MASTER")
+    ap.add_argument("--sse", help="also count them as the events program relays them: GET PATH (SSE)")
     ap.add_argument("--stop-file")
     ap.add_argument("--started-file", help="written once the load (and subscriber) runs")
     ap.add_argument("--seconds", type=float, default=600)
@@ -233,6 +306,7 @@ def main():
     a = ap.parse_args()
 
     st = Stats()
+    st.pool = ["%s-%03d" % (a.prefix, i) for i in range(a.ids)]
     stop = threading.Event()
     threads = []
     sub_ready = threading.Event()
@@ -240,12 +314,19 @@ def main():
         t = threading.Thread(target=subscriber, args=(a, st, stop, sub_ready), daemon=True)
         t.start()
         sub_ready.wait(10)
+    if a.sse:
+        sse_ready = threading.Event()
+        t = threading.Thread(target=sse_subscriber, args=(a, st, stop, sse_ready), daemon=True)
+        t.start()
+        sse_ready.wait(10)
     kinds = (["heartbeat"] * a.heartbeat_threads + ["list"] * a.list_threads +
              ["ready"] * a.ready_threads + a.get)
     for i, k in enumerate(kinds):
         t = threading.Thread(target=worker, args=(a, st, k, stop, i), daemon=True)
         t.start()
         threads.append(t)
+    if a.grow > 0:
+        threading.Thread(target=grower, args=(a, st, stop), daemon=True).start()
     if a.started_file:
         with open(a.started_file, "w") as f:
             f.write("%f\n" % time.time())
@@ -261,7 +342,9 @@ def main():
                "failures": st.failures, "nfail": st.nfail,
                "ok_ids": sorted(st.ok_ids), "registered": sorted(st.registered),
                "events": sorted(x for x in st.events if x), "no_retry_after": st.no_retry_after,
-               "ready": st.ready, "slow": st.slow, "fail_window": st.window, "events_on": bool(a.events)}
+               "ready": st.ready, "slow": st.slow, "fail_window": st.window, "fail_times": st.times, "events_on": bool(a.events),
+               "sse_events": sorted(x for x in st.sse_events if x), "sse_on": bool(a.sse),
+               "sse_reconnects": st.sse_reconnects}
     with open(a.out + ".tmp", "w") as f:
         json.dump(out, f)
     os.rename(a.out + ".tmp", a.out)

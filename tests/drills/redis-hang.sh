@@ -34,16 +34,13 @@ hc_ok "all $IDS instances registered under load" hc_wait_until 20 all_listed
 t_stop=$(date +%s.%N)
 kill -STOP "$(hc_pid redis)"
 hc_diag "redis-server SIGSTOP at $t_stop"
-# ready answers from the health helper's last check (every 500 ms, each
-# bounded by the Redis timeout): every answer comes at once, and it turns
-# 503 once the helper's PING has timed out.
-t0=$(date +%s%N)
-hc_req GET /api/v1/health/ready
-t1=$(date +%s%N)
-hc_ok "  ready answered within the timeout ($(( (t1 - t0) / 1000000 )) ms <= $TIMEOUT_MS + $MARGIN_MS)" \
-	test $(( (t1 - t0) / 1000000 )) -le $((TIMEOUT_MS + MARGIN_MS))
-hc_ok "ready answers 503 while Redis hangs (within the timeout and a check period)" \
-	hc_wait_until 3 ready_is 503
+# ready answers from health's last check (every 500 ms, off the request
+# path): it turns 503 once a check has waited out the timeout, each
+# answer itself immediate.
+# (polled with a deadline: how soon is the helper's timeout plus its
+# period, measured by the request bound below, not by this poll)
+hc_wait_until $(( (TIMEOUT_MS + 500 + MARGIN_MS + 999) / 1000 + 3 )) ready_is 503 || true
+hc_is "$HC_STATUS" 503 "ready answers 503 while Redis hangs"
 # hung for 4 s of load (the fault's length)
 sleep 4
 kill -CONT "$(hc_pid redis)"

@@ -38,12 +38,17 @@ hb_is() {
 
 start_redis
 for p in health instances monitoring metrics; do hc_start_program "$p"; done
+SSE=()
+if [ -x "$top_builddir/cgi/headcount-events" ]; then
+	hc_start_program events
+	SSE=(--sse "/api/v1/realtime/events?channels=events:instances")
+fi
 hc_start_agent
 hc_start_nginx
 DRILL_TOKEN=$(hc_token owner drill-load 7200)
 hc_ok "ready" hc_wait_until 10 ready_is 200
-drill_start_load --ids "$IDS" --prefix rr --events "unix:$HC_TMP/redis.sock" \
-	--get /api/v1/monitoring/replicas
+drill_start_load --ids "$IDS" --prefix rr --grow 0.5 --events "unix:$HC_TMP/redis.sock" \
+	--get /api/v1/monitoring/replicas "${SSE[@]}"
 all_listed() {
 	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $DRILL_TOKEN"
 	[ "$(hc_json '[.registered_instances[].instance_id | select(startswith("rr-"))] | length')" = "$IDS" ]

@@ -80,6 +80,28 @@ for p in $PROGRAMS; do
 	hc_ok "headcount-$p: started again, it answers" hc_wait_until 10 probe "$p"
 done
 
+# the events program (one event loop, no workers): SIGTERM closes its open streams and exits 0
+if [ -x "$top_builddir/cgi/headcount-events" ]; then
+	hc_start_program events
+	ev_open() {
+		hc_req GET "/api/v1/realtime/events?channels=events:instances" \
+			-H "Authorization: Bearer $DRILL_TOKEN" --max-time 1
+		grep -q '^HTTP/1.1 200' "$HC_TMP/.headers"
+	}
+	hc_ok "headcount-events: a stream opens through nginx" hc_wait_until 10 ev_open
+	curl -s -N --max-time 30 -H "Authorization: Bearer $DRILL_TOKEN" \
+		"$HC_URL/api/v1/realtime/events?channels=events:instances" >"$HC_TMP/sse.out" 2>&1 &
+	sse=$!
+	streaming() { [ -s "$HC_TMP/sse.out" ]; }
+	hc_ok "headcount-events: a stream in hand" hc_wait_until 10 streaming
+	t0=$(date +%s%N)
+	hc_stop events
+	hc_is "$HC_EXIT" 0 "headcount-events: SIGTERM with a stream open, exit 0 after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	rc=0
+	wait "$sse" || rc=$?
+	hc_is "$rc" 0 "headcount-events: the open stream was closed cleanly (curl exit 0, not a timeout)"
+fi
+
 # the agent: SIGTERM deregisters its node
 hc_stop agent
 hc_is "$HC_EXIT" 0 "headcount-agent: SIGTERM, exit 0"
@@ -87,7 +109,7 @@ gone() { ! listed drill-node && [ "$HC_STATUS" = 200 ]; }
 hc_ok "headcount-agent: its node drill-node is deregistered" hc_wait_until 5 gone
 drill_stop_load
 
-drill_report "SIGTERM to each program ($PROGRAMS) and the agent, under load"
+drill_report "SIGTERM to each program ($PROGRAMS$([ -x "$top_builddir/cgi/headcount-events" ] && echo " events")) and the agent, under load"
 drill_goal "502"
 # a 502 for a request sent well before the SIGTERM means a request in hand was dropped
 kindprog='{"heartbeat":"instances","list":"instances","ready":"health","/metrics":"metrics"}'

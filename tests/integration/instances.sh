@@ -216,6 +216,10 @@ problem 400 "invalid id with an instance token: 400 before the handler's 403"
 hc_req DELETE "/api/v1/instances/Web-3?force=1" -H "Authorization: Bearer $OWNER"
 problem 400 "DELETE with a query key it does not take"
 hc_like "$(hc_json .detail)" '"force" is not accepted' "the 400 names the key"
+hc_req DELETE "/api/v1/instances/Web-3?%ff%C3=1" -H "Authorization: Bearer $OWNER"
+problem 400 "a query key of raw bytes"
+hc_ok "...answered as UTF-8 JSON, the key shown as ??" python3 -c \
+	'import json, sys; d = json.loads(sys.argv[1].encode("utf-8", "surrogateescape").decode("utf-8"))["detail"]; sys.exit(0 if "\"??\"" in d else 1)' "$HC_BODY"
 hc_ok "removed event published" hc_wait_until 5 event_seen removed web-1
 hc_ok "removed event for web-2" hc_wait_until 5 event_seen removed web-2
 hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"

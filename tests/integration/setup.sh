@@ -440,8 +440,10 @@ hc_start_nginx() {
 	[ -x "$top_builddir/tests/freeport" ] || hc_bail "tests/freeport is not built"
 	HC_PORT=$("$top_builddir/tests/freeport")
 	hc_nginx_conf "$HC_PORT"
-	nginx -p "$HC_TMP/" -e "$HC_TMP/nginx-error.log" -c "$HC_TMP/nginx.conf" \
-		-g 'daemon off;' </dev/null >>"$HC_TMP/nginx.log" 2>&1 &
+	# the conf's worker_rlimit_nofile (45000): root may raise the hard limit for it
+	(ulimit -n 45056 2>/dev/null || true
+	 exec nginx -p "$HC_TMP/" -e "$HC_TMP/nginx-error.log" -c "$HC_TMP/nginx.conf" \
+		-g 'daemon off;') </dev/null >>"$HC_TMP/nginx.log" 2>&1 &
 	pid=$!
 	hc__track nginx "$pid"
 	HC_URL=http://127.0.0.1:$HC_PORT

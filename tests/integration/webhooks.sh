@@ -46,6 +46,16 @@ own "$HC_TMP/b"
 HEADCOUNT_INSTANCE_ID=node-a hc_start_agent_as agent-a
 HEADCOUNT_INSTANCE_ID=node-b HEADCOUNT_DATA_DIR=$HC_TMP/b hc_start_agent_as agent-b
 hc_ok "two agents: healthy" hc_wait_until 10 status_is healthy
+# A slow start (node b registering more than HEADCOUNT_WEBHOOK_AFTER after node a)
+# is a mismatch of its own: let it be announced and resolved, then start counting.
+settled() {
+	[ "$(redis-cli -s "$HC_TMP/redis.sock" ZCARD headcount:webhook:queue)" = 0 ] &&
+	[ "$(count "$R1" mismatch_started)" = "$(count "$R1" mismatch_resolved)" ] &&
+	[ "$(count "$R2" mismatch_started)" = "$(count "$R2" mismatch_resolved)" ]
+}
+hc_ok "nothing left to deliver from the start" hc_wait_until 15 settled
+hc_fake_reset "$R1"
+hc_fake_reset "$R2"
 
 # ------------------------------------------------------------ one mismatch past HEADCOUNT_WEBHOOK_AFTER
 ( while :; do hb web-x; sleep 0.4; done ) &

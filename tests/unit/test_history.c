@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "hc_history.h"
+#include "hc_settings.h"
 #include "hc_webhook.h"
 #include "tap.h"
 
@@ -83,6 +84,19 @@ sample(long long t, long desired, long active, long long since)
 	return s;
 }
 
+/* The report as a client reads it: its text, parsed again (points are rendered text). */
+static json_object *
+reparse(json_object *o)
+{
+	json_object	*r;
+
+	if (o == NULL)
+		return NULL;
+	r = json_tokener_parse(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return r;
+}
+
 static int
 count_point(void *ud, const struct hc_history_point *p)
 {
@@ -140,7 +154,7 @@ test_store(const char *dir)
 	tap_ok(hc_history_points(h, &r, count_point, &n) == HC_OK && n == 120,
 	    "step 60: 120 points (%ld)", n);
 	hc_history_range_make(t0, t0 + 7200, 3600, t0 + 7200, &r, why, sizeof(why));
-	o = hc_history_report_json(h, &r, &e);
+	o = reparse(hc_history_report_json(h, &r, &e));
 	tap_ok(o != NULL, "report at step 3600 (from the hourly rollup)");
 	pts = o ? json_object_object_get(o, "points") : NULL;
 	per = o ? json_object_object_get(o, "mismatch_periods") : NULL;
@@ -166,7 +180,7 @@ test_store(const char *dir)
 	s = sample(t0 + 120 * 60, 3, 1, t0 + 120 * 60);
 	hc_history_insert(h, &s, NULL);
 	hc_history_range_make(t0, t0 + 3 * 3600, 300, t0 + 7300, &r, why, sizeof(why));
-	o = hc_history_report_json(h, &r, &e);
+	o = reparse(hc_history_report_json(h, &r, &e));
 	per = o ? json_object_object_get(o, "mismatch_periods") : NULL;
 	p = per && json_object_array_length(per) == 2 ? json_object_array_get_idx(per, 1) : NULL;
 	tap_ok(p != NULL && json_object_object_get_ex(p, "end", NULL) &&
@@ -204,6 +218,64 @@ test_store(const char *dir)
 	hc_history_range_make(t0, t0 + 7200, 3600, t0, &r, why, sizeof(why));
 	hc_history_points(h, &r, count_point, &n);
 	tap_is_int(n, 0, "and their rollups");
+	hc_history_close(h);
+}
+
+struct chunks {
+	size_t	 calls, bytes, largest;
+};
+
+static int
+csv_count(void *ud, const char *buf, size_t len)
+{
+	struct chunks	*c = ud;
+
+	(void)buf;
+	c->calls++;
+	c->bytes += len;
+	if (len > c->largest)
+		c->largest = len;
+	return 0;
+}
+
+static int
+csv_refuse(void *ud, const char *buf, size_t len)
+{
+	(void)ud;
+	(void)buf;
+	(void)len;
+	return -1;
+}
+
+/* A large CSV goes out in chunks of about 16 KiB as it is read, never whole. */
+static void
+test_stream(const char *dir)
+{
+	struct hc_history	*h;
+	struct hc_history_range	 r;
+	struct hc_sample	 s;
+	struct chunks		 c = { 0, 0, 0 };
+	char			 err[512], why[128];
+	enum hc_err		 e;
+	long long		 t0 = 1795305600;
+	int			 i;
+
+	if ((h = hc_history_open(dir, 0, &e, err, sizeof(err))) == NULL) {
+		tap_ok(0, "open for the streaming test: %s", err);
+		return;
+	}
+	hc_history_begin(h);
+	for (i = 0; i < 9000; i++) {
+		s = sample(t0 + 60 * i, 3, 3, 0);
+		hc_history_insert(h, &s, NULL);
+	}
+	hc_history_commit(h);
+	hc_history_range_make(t0, t0 + 9000 * 60, 60, t0, &r, why, sizeof(why));
+	tap_ok(hc_history_report_csv(h, &r, csv_count, &c) == HC_OK, "a 9,000-row CSV");
+	tap_ok(c.calls >= 20 && c.largest <= 16384 + 256,
+	    "streamed in %zu chunks of at most %zu bytes (%zu in all)", c.calls, c.largest, c.bytes);
+	tap_ok(hc_history_report_csv(h, &r, csv_refuse, NULL) == HC_ERR_IO,
+	    "a writer that fails stops the report (HC_ERR_IO)");
 	hc_history_close(h);
 }
 
@@ -253,6 +325,52 @@ test_sign(void)
 	    "delivery ids: stable per event and URL, distinct across URLs");
 }
 
+/* The history and webhook settings: defaults, and values refused at start. */
+static const struct {
+	const char	*key, *val;
+} bad_settings[] = {
+	{ "HEADCOUNT_HISTORY_INTERVAL", "0" },
+	{ "HEADCOUNT_HISTORY_INTERVAL", "3601" },
+	{ "HEADCOUNT_HISTORY_INTERVAL", "1m" },
+	{ "HEADCOUNT_HISTORY_RETENTION_DAYS", "0" },
+	{ "HEADCOUNT_HISTORY_STREAM_LEN", "5" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "hooks.slack.com/x" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "https://a.example/x,,https://b.example/" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "https://a.example/x, https://b.example/" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "ftp://a.example/" },
+	{ "HEADCOUNT_WEBHOOK_URLS", "https://" },
+	{ "HEADCOUNT_WEBHOOK_AFTER", "-1" },
+	{ "HEADCOUNT_WEBHOOK_RETRY_SECONDS", "abc" },
+};
+
+static void
+test_settings(void)
+{
+	struct hc_settings s;
+	char	 err[256];
+	size_t	 i;
+
+	tap_ok(hc_settings_load(&s, NULL, 0, err, sizeof(err)) == 0 &&
+	    s.history_interval == 60 && s.history_retention_days == 400 &&
+	    s.history_stream_len == 10080 && strcmp(s.webhook_urls, "") == 0 &&
+	    strcmp(s.webhook_secret, "") == 0 && s.webhook_after == 300 &&
+	    s.webhook_retry_seconds == 3600, "history and webhook defaults");
+	hc_settings_free(&s);
+	setenv("HEADCOUNT_WEBHOOK_URLS", "https://hooks.slack.com/services/T/B/X,http://127.0.0.1:9/h?a=1", 1);
+	tap_ok(hc_settings_load(&s, NULL, 0, err, sizeof(err)) == 0 &&
+	    strstr(s.webhook_urls, ",http://127.0.0.1:9/h?a=1") != NULL, "two webhook URLs");
+	hc_settings_free(&s);
+	unsetenv("HEADCOUNT_WEBHOOK_URLS");
+	for (i = 0; i < sizeof(bad_settings) / sizeof(bad_settings[0]); i++) {
+		setenv(bad_settings[i].key, bad_settings[i].val, 1);
+		err[0] = '\0';
+		tap_ok(hc_settings_load(&s, NULL, 0, err, sizeof(err)) == -1 &&
+		    strncmp(err, bad_settings[i].key, strlen(bad_settings[i].key)) == 0,
+		    "%s=\"%s\" refused (%s)", bad_settings[i].key, bad_settings[i].val, err);
+		unsetenv(bad_settings[i].key);
+	}
+}
+
 int
 main(void)
 {
@@ -264,8 +382,13 @@ main(void)
 		return 1;
 	}
 	test_parse();
+	test_settings();
 	test_store(dir);
 	test_corrupt(dir);
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/history.db*", dir);
+	if (system(cmd) != 0)
+		printf("# could not empty %s\n", dir);
+	test_stream(dir);
 	test_sign();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

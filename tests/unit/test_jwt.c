@@ -370,6 +370,49 @@ check_roles(void)
 	    (HC_AUTH_FLEET & HC_ROLE_ADMIN) == 0, "role sets nest as documented");
 }
 
+/* The memo answers only what hc_jwt_verify would: same token, same secret, still in its time window. */
+static void
+check_cached(void)
+{
+	struct hc_claims c;
+	char	 why[64], *tok, *other, *late;
+	static const char secret2[] = "another-secret";
+
+	tok = hc_jwt_sign(SECRET, "cached", "admin", NOW - 10, NOW + 100);
+	other = hc_jwt_sign(secret2, "cached", "admin", NOW - 10, NOW + 100);
+	late = hc_jwt_sign(SECRET, "late", "user", NOW - 10, NOW + 5000);
+	tap_ok(tok && other && late, "cached: tokens signed");
+	if (!tok || !other || !late)
+		goto out;
+	memset(&c, 0, sizeof(c));
+	tap_is_int(hc_jwt_verify_cached(tok, SECRET, (time_t)NOW, &c, why, sizeof(why)), 0,
+	    "cached: first verify");
+	memset(&c, 0, sizeof(c));
+	tap_is_int(hc_jwt_verify_cached(tok, SECRET, (time_t)NOW, &c, why, sizeof(why)), 0,
+	    "cached: second verify (from the memo)");
+	tap_is_str(c.sub, "cached", "cached: claims from the memo");
+	tap_is_int((long long)c.role, (long long)HC_ROLE_ADMIN, "cached: role from the memo");
+	tap_is_int(hc_jwt_verify_cached(tok, SECRET, (time_t)(NOW + 100), &c, why, sizeof(why)), -1,
+	    "cached: expired by now is refused");
+	tap_is_str(why, "token expired", "cached: with the usual reason");
+	tap_is_int(hc_jwt_verify_cached(tok, secret2, (time_t)NOW, &c, why, sizeof(why)), -1,
+	    "cached: another secret is refused");
+	tap_is_int(hc_jwt_verify_cached(other, SECRET, (time_t)NOW, &c, why, sizeof(why)), -1,
+	    "cached: a token of another secret is refused");
+	tok[strlen(tok) - 1] ^= 1;
+	tap_is_int(hc_jwt_verify_cached(tok, SECRET, (time_t)NOW, &c, why, sizeof(why)), -1,
+	    "cached: one byte changed is refused");
+	tap_is_int(hc_jwt_verify_cached(late, SECRET, (time_t)NOW, &c, why, sizeof(why)), 0,
+	    "cached: a second token");
+	tap_is_str(c.sub, "late", "cached: its own claims");
+	tap_is_int(hc_jwt_verify_cached(NULL, SECRET, (time_t)NOW, &c, why, sizeof(why)), -1,
+	    "cached: NULL token refused");
+out:
+	free(tok);
+	free(other);
+	free(late);
+}
+
 int
 main(void)
 {
@@ -393,5 +436,6 @@ main(void)
 	check_size();
 	check_sign();
 	check_roles();
+	check_cached();
 	return tap_done();
 }

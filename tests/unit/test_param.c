@@ -92,6 +92,10 @@ static const struct ccase {
 	{ "web-1", "step=1&step=2", NULL, 0, "step", "takes one value and was given 2" },
 	{ "web-1", "format=csv&format=csv", NULL, 0, "format", "takes one value" },
 	{ "web-1", "=x", NULL, 0, "", "query parameter \"\" is not accepted" },
+	{ "web-1", "%ff%0a%22k=1", NULL, 0, "???k", "query parameter \"???k\" is not accepted" },
+	{ "web-1", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk=1",
+	  NULL, 0, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+	  "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\" is not" },
 	{ "web-1", "tag=ok&tag=waytoolong", NULL, 0, "tag", "must be 1 to 8 bytes long" },
 	{ "web-1", "tag=", NULL, 0, "tag", "must be 1 to 8 bytes long" },
 	/* INT */

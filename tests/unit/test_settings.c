@@ -20,8 +20,11 @@ static const char *const keys[] = {
 	"HEADCOUNT_K8S_TOKEN_FILE", "HEADCOUNT_K8S_CA_FILE",
 	"HEADCOUNT_PROVIDER_TIMEOUT_MS", "HEADCOUNT_METRICS_ALLOW",
 	"HEADCOUNT_METRICS_SHM", "HEADCOUNT_METRICS", "HEADCOUNT_SLOW_MS",
-	"HEADCOUNT_EVENT_CHANNELS", "HEADCOUNT_DATA_DIR", "HEADCOUNT_LOG_FILE",
+	"HEADCOUNT_EVENT_CHANNELS", "HEADCOUNT_EVENTS_REPLAY", "HEADCOUNT_EVENTS_MAX_CLIENTS",
+	"HEADCOUNT_EVENTS_MAX_PER_SUBJECT", "HEADCOUNT_EVENTS_KEEPALIVE",
+	"HEADCOUNT_DATA_DIR", "HEADCOUNT_LOG_FILE",
 	"HEADCOUNT_LOG_LEVEL", "HEADCOUNT_ACCESS_LOG", "HEADCOUNT_CONN_TIMEOUT_MS",
+	"HEADCOUNT_FLAGS_KEY", "HEADCOUNT_FLAGS_POLL_MS",
 };
 
 static char	 tmpdir[] = "/tmp/test_settings.XXXXXX";
@@ -81,10 +84,16 @@ check_defaults(void)
 	tap_is_int(s.metrics_enabled, 1, "defaults: HEADCOUNT_METRICS");
 	tap_is_int(s.slow_ms, 1000, "defaults: HEADCOUNT_SLOW_MS");
 	tap_is_str(s.event_channels, "events:*", "defaults: HEADCOUNT_EVENT_CHANNELS");
+	tap_is_int(s.events_replay, 1000, "defaults: HEADCOUNT_EVENTS_REPLAY");
+	tap_is_int(s.events_max_clients, 10000, "defaults: HEADCOUNT_EVENTS_MAX_CLIENTS");
+	tap_is_int(s.events_max_per_subject, 32, "defaults: HEADCOUNT_EVENTS_MAX_PER_SUBJECT");
+	tap_is_int(s.events_keepalive, 15, "defaults: HEADCOUNT_EVENTS_KEEPALIVE");
 	tap_is_str(s.data_dir, "/var/lib/headcount", "defaults: HEADCOUNT_DATA_DIR");
 	tap_ok(s.log_file == NULL, "defaults: HEADCOUNT_LOG_FILE NULL (stderr)");
 	tap_is_str(s.log_level, "info", "defaults: HEADCOUNT_LOG_LEVEL");
 	tap_is_int(s.access_log, 1, "defaults: HEADCOUNT_ACCESS_LOG");
+	tap_is_str(s.flags_key, "feature:flags", "defaults: HEADCOUNT_FLAGS_KEY");
+	tap_is_int(s.flags_poll_ms, 1000, "defaults: HEADCOUNT_FLAGS_POLL_MS");
 	hc_settings_free(&s);
 	tap_ok(s.redis_url == NULL && s.ttl == 0, "free zeroes the struct");
 	hc_settings_free(&s);
@@ -248,6 +257,18 @@ static const struct bad {
 	{ "HEADCOUNT_LOG_LEVEL", "trace" },
 	{ "HEADCOUNT_LOG_LEVEL", "INFO" },
 	{ "HEADCOUNT_ACCESS_LOG", "2" },
+	{ "HEADCOUNT_FLAGS_POLL_MS", "49" },
+	{ "HEADCOUNT_FLAGS_POLL_MS", "1s" },
+	/* the events program (issue 9) */
+	{ "HEADCOUNT_EVENT_CHANNELS", "" },
+	{ "HEADCOUNT_EVENT_CHANNELS", "events:*,," },
+	{ "HEADCOUNT_EVENT_CHANNELS", "events:* app:*" },
+	{ "HEADCOUNT_EVENTS_REPLAY", "-1" },
+	{ "HEADCOUNT_EVENTS_REPLAY", "100001" },
+	{ "HEADCOUNT_EVENTS_MAX_CLIENTS", "0" },
+	{ "HEADCOUNT_EVENTS_MAX_PER_SUBJECT", "many" },
+	{ "HEADCOUNT_EVENTS_KEEPALIVE", "0" },
+	{ "HEADCOUNT_EVENTS_KEEPALIVE", "3601" },
 };
 
 static void

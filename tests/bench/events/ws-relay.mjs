@@ -36,7 +36,7 @@ setInterval(() => {
 		ws.alive = false;
 		ws.ping();
 	}
-}, 15000);
+}, +(process.env.BENCH_PEER_PING_MS || 15000));
 try { fs.unlinkSync(sock); } catch { /* none */ }
 server.listen(sock, () => fs.chmodSync(sock, 0o666));
 process.on('SIGTERM', () => process.exit(0));
