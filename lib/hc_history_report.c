@@ -326,15 +326,25 @@ hc_point_csv_row(struct hc_text *t, const struct hc_history_point *p)
  * its reused printbuf; the points are joined into one array text.
  * active_avg is a json-c double printed "%.2f" and written with
  * JSON_C_TO_STRING_NOZERO: trailing zeros cut, one kept ("2.5", "3.0").
- * desired is switched between its number and null in its slot.
+ * desired is switched between its number and null in its slot.  The
+ * integers are json-c ints written as their text (json_object_userdata_
+ * to_json_string), formatted only when the value changes: json-c's own
+ * int serializer is a snprintf per member per point, and consecutive
+ * points mostly repeat samples, desired, active_min/max and stale_max.
  */
 enum hc_pk { HC_PK_T, HC_PK_SAMPLES, HC_PK_DESIRED, HC_PK_AMIN, HC_PK_AMAX, HC_PK_AVG,
 	HC_PK_STALE, HC_PK_MAX };
+
+struct hc_pnum {
+	long long	 v;
+	char		 text[24];
+};
 
 struct hc_points {
 	struct hc_text	 t;
 	json_object	*o;
 	json_object	*v[HC_PK_MAX];
+	struct hc_pnum	 num[HC_PK_MAX];	/* the integers' text */
 	int		 desired_null;
 };
 
@@ -377,7 +387,25 @@ hc_points_make(struct hc_points *ps)
 			return -1;
 	json_object_set_serializer(v[HC_PK_AVG], json_object_double_to_json_string,
 	    hc_avg_format, NULL);
+	for (i = 0; i < HC_PK_MAX; i++)
+		if (json_object_is_type(v[i], json_type_int)) {
+			snprintf(ps->num[i].text, sizeof(ps->num[i].text), "0");
+			json_object_set_serializer(v[i], json_object_userdata_to_json_string,
+			    ps->num[i].text, NULL);
+		}
 	return 0;
+}
+
+static void
+hc_pnum_set(struct hc_points *ps, enum hc_pk k, long long v)
+{
+	struct hc_pnum	*n = &ps->num[k];
+
+	if (n->v == v)
+		return;
+	n->v = v;
+	snprintf(n->text, sizeof(n->text), "%lld", v);
+	json_object_set_int64(ps->v[k], v);
 }
 
 static int
@@ -390,9 +418,9 @@ hc_point_json(void *ud, const struct hc_history_point *p)
 	size_t		 len;
 
 	json_object_set_string(v[HC_PK_T], hc_time_fmt((time_t)p->t, ts));
-	json_object_set_int64(v[HC_PK_SAMPLES], p->samples);
+	hc_pnum_set(ps, HC_PK_SAMPLES, p->samples);
 	if (p->desired >= 0)
-		json_object_set_int64(v[HC_PK_DESIRED], p->desired);
+		hc_pnum_set(ps, HC_PK_DESIRED, p->desired);
 	if (ps->desired_null != (p->desired < 0)) {
 		/* in place: the object lets go of (or takes back) its reference */
 		if (json_object_object_add(ps->o, "desired",
@@ -400,10 +428,10 @@ hc_point_json(void *ud, const struct hc_history_point *p)
 			return -1;
 		ps->desired_null = p->desired < 0;
 	}
-	json_object_set_int64(v[HC_PK_AMIN], p->active_min);
-	json_object_set_int64(v[HC_PK_AMAX], p->active_max);
+	hc_pnum_set(ps, HC_PK_AMIN, p->active_min);
+	hc_pnum_set(ps, HC_PK_AMAX, p->active_max);
 	json_object_set_double(v[HC_PK_AVG], p->active_avg);
-	json_object_set_int64(v[HC_PK_STALE], p->stale_max);
+	hc_pnum_set(ps, HC_PK_STALE, p->stale_max);
 	if ((s = json_object_to_json_string_length(ps->o, HC_POINT_FLAGS, &len)) == NULL ||
 	    hc_text_reserve(&ps->t, len + 1) == -1)
 		return -1;
