@@ -141,7 +141,7 @@ main(void)
 	a.status = 200;
 	a.duration_ms = 12.3456;
 	hc_log_access(&a);
-	last_line(raw, sizeof(raw));
+	json_object_put(last_line(raw, sizeof(raw)));
 	snprintf(longpath, sizeof(longpath), "\",\"level\":\"info\",\"program\":\"test\",\"pid\":%d,"
 	    "\"msg\":\"request\",\"method\":\"GET\",\"route\":\"/api/v1/health/live\","
 	    "\"path\":\"/api/v1/health/live\",\"status\":200,\"duration_ms\":12.345}\n", (int)getpid());
