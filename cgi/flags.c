@@ -11,6 +11,7 @@
 #include "hc_app.h"
 #include "hc_flagcache.h"
 #include "hc_flags.h"
+#include "hc_hash.h"
 #include "hc_http.h"
 #include "hc_jwt.h"
 #include "hc_log.h"
@@ -490,17 +491,8 @@ ofrep_configuration(struct hc_req *req, struct hc_ctx *ctx)
 		json_object_put(o);
 		return;
 	}
-	{
-		/* the same FNV-1a the flag copy uses, over the answer itself */
-		uint64_t h = 1469598103934665603ULL;
-		size_t	 i;
-
-		for (i = 0; i < len; i++) {
-			h ^= (unsigned char)s[i];
-			h *= 1099511628211ULL;
-		}
-		snprintf(etag, sizeof(etag), "\"%016" PRIx64 "\"", h);
-	}
+	/* the answer's own hash: the same on every node with the same settings */
+	snprintf(etag, sizeof(etag), "\"%016" PRIx64 "\"", hc_hash64(HC_HASH_INIT, s, len));
 	snprintf(extra, sizeof(extra), "ETag: %s\r\n", etag);
 	if (flags_etag_matches(req, etag))
 		hc_resp_empty(req, 304, extra);

@@ -15,6 +15,7 @@
 #include <hiredis/hiredis.h>
 
 #include "hc_flags.h"
+#include "hc_hash.h"
 #include "hc_log.h"
 #include "hc_redis.h"
 #include "hc_time.h"
@@ -60,19 +61,6 @@ struct hc_flagview {
 	struct hc_flag		*flags;
 	size_t			 n, ncap;
 };
-
-static uint64_t
-hc_fnv1a(const char *p, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 struct hc_flagcache *
 hc_flagcache_open(void *mem, size_t len, char *err, size_t errlen)
@@ -216,7 +204,7 @@ hc_flagcache_store(struct hc_flagcache *fc, const char *const *names,
 		o += p[i].nlen;
 		*o++ = '\0';
 	}
-	h = hc_fnv1a(fc->scratch, len);
+	h = hc_hash64(HC_HASH_INIT, fc->scratch, len);
 	rc = 0;
 	atomic_store(&sh->synced_ms, (int64_t)hc_mono_ms());
 	if (atomic_load(&sh->loaded) && h == sh->hash && len == sh->len)
@@ -225,13 +213,12 @@ hc_flagcache_store(struct hc_flagcache *fc, const char *const *names,
 	 * Say what another app wrote that is not ours to read, once for each
 	 * new set of such entries (not again on every unrelated change).
 	 */
-	oh = 1469598103934665603ULL;
+	oh = HC_HASH_INIT;
 	for (i = 0; i < n; i++)
 		if (!hc_flags_name_valid_len(names[i], nlens[i]) ||
 		    memchr(names[i], '\0', nlens[i]) != NULL ||
 		    hc_flags_value(vals[i], vlens[i]) == HC_FLAG_OTHER)
-			oh = (oh ^ hc_fnv1a(names[i], nlens[i]) ^
-			    (hc_fnv1a(vals[i], vlens[i]) << 1)) * 1099511628211ULL;
+			oh = hc_hash64(hc_hash64(oh, names[i], nlens[i]), vals[i], vlens[i]);
 	if (oh == fc->oddhash)
 		goto publish;
 	fc->oddhash = oh;

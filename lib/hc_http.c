@@ -48,11 +48,27 @@ hc_req_env(const struct hc_req *req, const char *name)
 	return req->io->getenv(req->io->ctx, name);
 }
 
+/* v in lower-case hex at out (at most 16 digits, no NUL); returns the digits written. */
+static size_t
+hc_req_hex(char *out, unsigned long long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char	 d[16];
+	size_t	 n = 0, i;
+
+	do
+		d[n++] = hex[v & 0xf];
+	while ((v >>= 4) != 0 && n < sizeof(d));
+	for (i = 0; i < n; i++)
+		out[i] = d[n - 1 - i];
+	return n;
+}
+
 /* A client's X-Request-Id is kept when it is short and plain, else one is made. */
 static void
 hc_req_id(struct hc_req *req)
 {
-	static unsigned long long seq;
+	static unsigned long long seq, pid;
 	const char *v = hc_req_env(req, "HTTP_X_REQUEST_ID");
 	size_t	 i, n;
 
@@ -66,8 +82,18 @@ hc_req_id(struct hc_req *req)
 			return;
 		}
 	}
-	snprintf(req->request_id, sizeof(req->request_id), "%x-%llx-%llx",
-	    (unsigned)getpid(), (unsigned long long)(hc_wall() * 1000.0), ++seq);
+	/*
+	 * "pid-ms-seq" in hex, written by hand: no printf, and getpid()
+	 * once per worker (ids are only made in workers, after the fork).
+	 */
+	if (pid == 0)
+		pid = (unsigned long long)getpid();
+	n = hc_req_hex(req->request_id, pid);
+	req->request_id[n++] = '-';
+	n += hc_req_hex(req->request_id + n, (unsigned long long)(hc_wall() * 1000.0));
+	req->request_id[n++] = '-';
+	n += hc_req_hex(req->request_id + n, ++seq);
+	req->request_id[n] = '\0';
 }
 
 int

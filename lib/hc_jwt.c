@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "hc_hash.h"
+
 /* A bearer token longer than this is refused before any decoding. */
 #define HC_JWT_MAXLEN	8192
 /* Room for one decoded segment of a token at the cap, plus a NUL. */
@@ -406,19 +408,6 @@ struct hc_jwt_memo {
 
 static struct hc_jwt_memo hc_jwt_memo[HC_JWT_MEMO_SLOTS];
 
-static uint64_t
-hc_jwt_fnv(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 int
 hc_jwt_verify_cached(const char *token, const char *secret, time_t now,
     struct hc_claims *out, char *why, size_t whylen)
@@ -432,8 +421,8 @@ hc_jwt_verify_cached(const char *token, const char *secret, time_t now,
 	len = strlen(token);
 	if (len == 0 || len >= HC_JWT_MEMO_MAXLEN || secret == NULL || *secret == '\0')
 		return hc_jwt_verify(token, secret, now, out, why, whylen);
-	h = hc_jwt_fnv(token, len);
-	sh = hc_jwt_fnv(secret, strlen(secret));
+	h = hc_hash64(HC_HASH_INIT, token, len);
+	sh = hc_hash64(HC_HASH_INIT, secret, strlen(secret));
 	m = &hc_jwt_memo[h % HC_JWT_MEMO_SLOTS];
 	if (m->len == len && m->hash == h && m->secret == secret && m->secret_hash == sh &&
 	    CRYPTO_memcmp(m->tok, token, len) == 0 &&

@@ -86,6 +86,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_ctx.started_at = now;
 	if (fz_app.shared_size > 0 && (fz_ctx.shared = calloc(1, fz_app.shared_size)) == NULL)
 		abort();
+	/* as the process model does: the helper's first run in the master, then a worker's init */
+	if (fz_app.helper != NULL)
+		(void)fz_app.helper(&fz_ctx);
 	if (fz_app.worker_init != NULL && fz_app.worker_init(&fz_ctx) == -1)
 		abort();
 	for (i = 0; i < 3; i++) {

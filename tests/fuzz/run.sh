@@ -15,7 +15,7 @@ fi
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
-HARNESSES="query request instances monitoring health jwt route settings cidr redis_url provider sentinel events"
+HARNESSES="query request instances monitoring health jwt route settings cidr redis_url provider sentinel events flags"
 [ -n "${FUZZ_ONLY:-}" ] && HARNESSES=$FUZZ_ONLY
 work=$(mktemp -d "${TMPDIR:-/tmp}/headcount-fuzz.XXXXXX")
 n=0 failed=0

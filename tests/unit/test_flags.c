@@ -11,6 +11,7 @@
 
 #include "hc_flagcache.h"
 #include "hc_flags.h"
+#include "hc_hash.h"
 
 #include "tap.h"
 
@@ -177,9 +178,21 @@ check_cache(void)
 	hc_flagcache_free(NULL);
 }
 
+static void
+check_hash(void)
+{
+	/* the published FNV-1a 64 test vectors */
+	tap_ok(hc_hash64(HC_HASH_INIT, "", 0) == 0xcbf29ce484222325ULL, "hash of \"\"");
+	tap_ok(hc_hash64(HC_HASH_INIT, "a", 1) == 0xaf63dc4c8601ec8cULL, "hash of \"a\"");
+	tap_ok(hc_hash64(HC_HASH_INIT, "foobar", 6) == 0x85944171f73967e8ULL, "hash of \"foobar\"");
+	tap_ok(hc_hash64(hc_hash64(HC_HASH_INIT, "foo", 3), "bar", 3) ==
+	    hc_hash64(HC_HASH_INIT, "foobar", 6), "hash continues across calls");
+}
+
 int
 main(void)
 {
+	check_hash();
 	check_names();
 	check_values();
 	check_event();
