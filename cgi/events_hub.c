@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <json-c/json.h>
+
 #include "hc_events.h"
 #include "hc_log.h"
 #include "hc_metrics.h"
@@ -364,6 +366,31 @@ ev_hub_resume(const struct ev_hub *h, struct ev_client *c, const char *id)
 	}
 }
 
+/* The reset event's data, written by json-c once per process; NULL without memory. */
+static const char *
+ev_reset_data(void)
+{
+	static char	*data;
+	json_object	*o, *ev, *why;
+
+	if (data != NULL || (o = json_object_new_object()) == NULL)
+		return data;
+	ev = json_object_new_string("reset");
+	why = json_object_new_string("Last-Event-ID is not in this node's buffer: messages were missed");
+	if (ev != NULL && why != NULL && json_object_object_add(o, "event", ev) == 0) {
+		ev = NULL;
+		if (json_object_object_add(o, "reason", why) == 0) {
+			why = NULL;
+			data = strdup(json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		}
+	}
+	json_object_put(ev);
+	json_object_put(why);
+	json_object_put(o);
+	return data;
+}
+
 void
 ev_hub_join(struct ev_hub *h, struct ev_client *c)
 {
@@ -371,6 +398,7 @@ ev_hub_join(struct ev_hub *h, struct ev_client *c)
 	struct ev_msg	*m;
 	uint64_t	 before;
 	size_t		 i, cap;
+	const char	*reset = NULL;
 	char		*p;
 
 	c->next = h->head;
@@ -381,7 +409,11 @@ ev_hub_join(struct ev_hub *h, struct ev_client *c)
 	if (c->kind != EV_SSE)
 		return;
 	/* How soon a browser reconnects, then "reset" when it missed some. */
-	cap = LWS_PRE + sizeof(retry) + 160;
+	if (c->replay == 2 && (reset = ev_reset_data()) == NULL) {
+		ev_drop(c, 0);
+		return;
+	}
+	cap = LWS_PRE + sizeof(retry) + 96 + (reset ? strlen(reset) : 0);
 	if ((c->pre = malloc(cap)) == NULL) {
 		ev_drop(c, 0);
 		return;
@@ -390,9 +422,7 @@ ev_hub_join(struct ev_hub *h, struct ev_client *c)
 	before = h->n > 0 ? h->ring[h->start]->seq - 1 : h->seq;
 	if (c->replay == 2)
 		c->prelen = (size_t)snprintf(p, cap - LWS_PRE, "%sid: %s%" PRIu64
-		    "\nevent: reset\ndata: {\"event\":\"reset\",\"reason\":"
-		    "\"Last-Event-ID is not in this node's buffer: messages were missed\"}\n\n",
-		    retry, h->epoch, before);
+		    "\nevent: reset\ndata: %s\n\n", retry, h->epoch, before, reset);
 	else
 		c->prelen = (size_t)snprintf(p, cap - LWS_PRE, "%s", retry);
 	lws_callback_on_writable(c->wsi);

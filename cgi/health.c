@@ -191,14 +191,31 @@ health_add(json_object *checks, const char *name, const struct health_result *r)
 	return r->ok;
 }
 
-/* The same bytes every time: written as they are, no JSON object per request. */
+/*
+ * The same bytes every time: json-c writes them once per process (the
+ * first request), then they are sent as they are, no object per request.
+ */
 static void
 health_live(struct hc_req *req, struct hc_ctx *ctx)
 {
-	static const char body[] = "{\"status\":\"alive\"}";
+	static char	*body;
+	static size_t	 len;
+	json_object	*o;
+	const char	*s;
 
 	(void)ctx;
-	hc_http_resp_text(req, 200, "application/json", body, sizeof(body) - 1);
+	if (body == NULL && (o = json_object_new_object()) != NULL) {
+		if (json_object_object_add(o, "status", json_object_new_string("alive")) == 0 &&
+		    json_object_object_get(o, "status") != NULL &&
+		    (s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len)) != NULL)
+			body = strdup(s);
+		json_object_put(o);
+	}
+	if (body == NULL) {
+		hc_http_resp_problem(req, 500, NULL, "out of memory");
+		return;
+	}
+	hc_http_resp_text(req, 200, "application/json", body, len);
 }
 
 static void

@@ -297,14 +297,9 @@ hc_avg_text(double v, char buf[32])
 	return buf;
 }
 
-/*
- * One point as JSON or as a CSV row.  Only numbers and RFC 3339 times:
- * nothing to escape.  Rendered as text because building 10,000 json-c
- * objects costs more than the whole report's budget (as the instance
- * list in hc_registry_json.c).
- */
+/* One point as a CSV row (not JSON: numbers and RFC 3339 times, nothing to quote). */
 static int
-hc_point_render(struct hc_text *t, const struct hc_history_point *p, int csv)
+hc_point_csv_row(struct hc_text *t, const struct hc_history_point *p)
 {
 	char	 ts[HC_TIME_BUFSZ], d[24], avg[32];
 	int	 n;
@@ -316,25 +311,136 @@ hc_point_render(struct hc_text *t, const struct hc_history_point *p, int csv)
 	if (p->desired >= 0)
 		snprintf(d, sizeof(d), "%ld", p->desired);
 	else
-		snprintf(d, sizeof(d), "%s", csv ? "" : "null");
-	if (csv)
-		n = snprintf(t->buf + t->len, t->cap - t->len, "%s,%ld,%s,%ld,%ld,%s,%ld\n",
-		    ts, p->samples, d, p->active_min, p->active_max, avg, p->stale_max);
-	else
-		n = snprintf(t->buf + t->len, t->cap - t->len, "%s{\"t\":\"%s\",\"samples\":%ld,"
-		    "\"desired\":%s,\"active_min\":%ld,\"active_max\":%ld,\"active_avg\":%s,"
-		    "\"stale_max\":%ld}", t->len > 1 ? "," : "", ts, p->samples, d,
-		    p->active_min, p->active_max, avg, p->stale_max);
+		d[0] = '\0';
+	n = snprintf(t->buf + t->len, t->cap - t->len, "%s,%ld,%s,%ld,%ld,%s,%ld\n",
+	    ts, p->samples, d, p->active_min, p->active_max, avg, p->stale_max);
 	if (n < 0 || (size_t)n >= t->cap - t->len)
 		return -1;
 	t->len += (size_t)n;
 	return 0;
 }
 
+/*
+ * The JSON points: json-c writes each, from one object per report made
+ * with all its keys, whose members are updated in place (10,000 new
+ * objects would cost more than the report's budget) and serialised into
+ * its reused printbuf; the points are joined into one array text.
+ * active_avg is a json-c double printed "%.2f" and written with
+ * JSON_C_TO_STRING_NOZERO: trailing zeros cut, one kept ("2.5", "3.0").
+ * desired is switched between its number and null in its slot.  The
+ * integers are json-c ints written as their text (json_object_userdata_
+ * to_json_string), formatted only when the value changes: json-c's own
+ * int serializer is a snprintf per member per point, and consecutive
+ * points mostly repeat samples, desired, active_min/max and stale_max.
+ */
+enum hc_pk { HC_PK_T, HC_PK_SAMPLES, HC_PK_DESIRED, HC_PK_AMIN, HC_PK_AMAX, HC_PK_AVG,
+	HC_PK_STALE, HC_PK_MAX };
+
+struct hc_pnum {
+	long long	 v;
+	char		 text[24];
+};
+
+struct hc_points {
+	struct hc_text	 t;
+	json_object	*o;
+	json_object	*v[HC_PK_MAX];
+	struct hc_pnum	 num[HC_PK_MAX];	/* the integers' text */
+	int		 desired_null;
+};
+
+#define HC_POINT_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOZERO)
+
+static char	 hc_avg_format[] = "%.2f";
+
+static void
+hc_points_free(struct hc_points *ps)
+{
+	size_t	 i;
+
+	json_object_put(ps->o);
+	for (i = 0; i < HC_PK_MAX; i++)
+		json_object_put(ps->v[i]);
+	free(ps->t.buf);
+}
+
+static int
+hc_points_make(struct hc_points *ps)
+{
+	static const char *const keys[HC_PK_MAX] = { "t", "samples", "desired", "active_min",
+		"active_max", "active_avg", "stale_max" };
+	json_object	**v = ps->v;
+	size_t		 i;
+
+	memset(ps, 0, sizeof(*ps));
+	v[HC_PK_T] = json_object_new_string("1970-01-01T00:00:00Z");
+	v[HC_PK_SAMPLES] = json_object_new_int64(0);
+	v[HC_PK_DESIRED] = json_object_new_int64(0);
+	v[HC_PK_AMIN] = json_object_new_int64(0);
+	v[HC_PK_AMAX] = json_object_new_int64(0);
+	v[HC_PK_AVG] = json_object_new_double(0);
+	v[HC_PK_STALE] = json_object_new_int64(0);
+	if ((ps->o = json_object_new_object()) == NULL)
+		return -1;
+	for (i = 0; i < HC_PK_MAX; i++)
+		if (v[i] == NULL || json_object_object_add_ex(ps->o, keys[i], json_object_get(v[i]),
+		    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0)
+			return -1;
+	json_object_set_serializer(v[HC_PK_AVG], json_object_double_to_json_string,
+	    hc_avg_format, NULL);
+	for (i = 0; i < HC_PK_MAX; i++)
+		if (json_object_is_type(v[i], json_type_int)) {
+			snprintf(ps->num[i].text, sizeof(ps->num[i].text), "0");
+			json_object_set_serializer(v[i], json_object_userdata_to_json_string,
+			    ps->num[i].text, NULL);
+		}
+	return 0;
+}
+
+static void
+hc_pnum_set(struct hc_points *ps, enum hc_pk k, long long v)
+{
+	struct hc_pnum	*n = &ps->num[k];
+
+	if (n->v == v)
+		return;
+	n->v = v;
+	snprintf(n->text, sizeof(n->text), "%lld", v);
+	json_object_set_int64(ps->v[k], v);
+}
+
 static int
 hc_point_json(void *ud, const struct hc_history_point *p)
 {
-	return hc_point_render(ud, p, 0);
+	struct hc_points *ps = ud;
+	json_object	**v = ps->v;
+	const char	*s;
+	char		 ts[HC_TIME_BUFSZ];
+	size_t		 len;
+
+	json_object_set_string(v[HC_PK_T], hc_time_fmt((time_t)p->t, ts));
+	hc_pnum_set(ps, HC_PK_SAMPLES, p->samples);
+	if (p->desired >= 0)
+		hc_pnum_set(ps, HC_PK_DESIRED, p->desired);
+	if (ps->desired_null != (p->desired < 0)) {
+		/* in place: the object lets go of (or takes back) its reference */
+		if (json_object_object_add(ps->o, "desired",
+		    p->desired < 0 ? NULL : json_object_get(v[HC_PK_DESIRED])) != 0)
+			return -1;
+		ps->desired_null = p->desired < 0;
+	}
+	hc_pnum_set(ps, HC_PK_AMIN, p->active_min);
+	hc_pnum_set(ps, HC_PK_AMAX, p->active_max);
+	json_object_set_double(v[HC_PK_AVG], p->active_avg);
+	hc_pnum_set(ps, HC_PK_STALE, p->stale_max);
+	if ((s = json_object_to_json_string_length(ps->o, HC_POINT_FLAGS, &len)) == NULL ||
+	    hc_text_reserve(&ps->t, len + 1) == -1)
+		return -1;
+	if (ps->t.len > 1)
+		ps->t.buf[ps->t.len++] = ',';
+	memcpy(ps->t.buf + ps->t.len, s, len);
+	ps->t.len += len;
+	return 0;
 }
 
 struct hc_period_ctx {
@@ -388,27 +494,28 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
     enum hc_err *err)
 {
 	struct hc_period_ctx	 pc;
-	struct hc_text		 t = { NULL, 0, 0, 0 };
+	struct hc_points	 ps;
 	json_object		*o = NULL, *pts = NULL;
 	enum hc_err		 e;
 
 	pc.arr = NULL;
 	pc.now = r->now;
 	*err = HC_ERR_NOMEM;
-	if ((o = json_object_new_object()) == NULL ||
+	if (hc_points_make(&ps) == -1 ||
+	    (o = json_object_new_object()) == NULL ||
 	    hc_add(o, "from", hc_time_json(r->from), 0) == -1 ||
 	    hc_add(o, "to", hc_time_json(r->to), 0) == -1 ||
 	    hc_add(o, "step", json_object_new_int64(r->step), 0) == -1 ||
 	    (pts = json_object_new_array()) == NULL ||
 	    (pc.arr = json_object_new_array()) == NULL ||
-	    hc_text_reserve(&t, 1) == -1)
+	    hc_text_reserve(&ps.t, 1) == -1)
 		goto fail;
-	t.buf[t.len++] = '[';
+	ps.t.buf[ps.t.len++] = '[';
 	if ((e = hc_history_read_begin(h)) != HC_OK) {
 		*err = e;
 		goto fail;
 	}
-	e = hc_history_points(h, r, hc_point_json, &t);
+	e = hc_history_points(h, r, hc_point_json, &ps);
 	if (e == HC_OK)
 		e = hc_history_periods(h, r, hc_period_json, &pc);
 	hc_history_read_end(h);
@@ -416,23 +523,24 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
 		*err = e == HC_ERR_IO ? HC_ERR_NOMEM : e;
 		goto fail;
 	}
-	if (hc_text_reserve(&t, 1) == -1)
+	if (hc_text_reserve(&ps.t, 1) == -1)
 		goto fail;
-	t.buf[t.len++] = ']';
-	t.buf[t.len] = '\0';
-	/* The array's serialiser writes the rendered text (it owns t.buf now). */
-	json_object_set_serializer(pts, json_object_userdata_to_json_string, t.buf,
+	ps.t.buf[ps.t.len++] = ']';
+	ps.t.buf[ps.t.len] = '\0';
+	/* The array's serialiser writes the points' text (it owns the buffer now). */
+	json_object_set_serializer(pts, json_object_userdata_to_json_string, ps.t.buf,
 	    json_object_free_userdata);
-	t.buf = NULL;
+	ps.t.buf = NULL;
 	if (json_object_object_add(o, "points", pts) != 0)
 		goto fail;
 	pts = NULL;
 	if (json_object_object_add(o, "mismatch_periods", pc.arr) != 0)
 		goto fail;
+	hc_points_free(&ps);
 	*err = HC_OK;
 	return o;
 fail:
-	free(t.buf);
+	hc_points_free(&ps);
 	json_object_put(pts);
 	json_object_put(pc.arr);
 	json_object_put(o);
@@ -462,7 +570,7 @@ hc_csv_point(void *ud, const struct hc_history_point *p)
 {
 	struct hc_csv	*c = ud;
 
-	if (hc_point_render(&c->t, p, 1) == -1)
+	if (hc_point_csv_row(&c->t, p) == -1)
 		return -1;
 	return c->t.len >= HC_CSV_CHUNK ? hc_csv_flush(c) : 0;
 }

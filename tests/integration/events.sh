@@ -156,6 +156,8 @@ hc_is "$(grep -o '"marker":"raw-[0-9]"' "$HC_TMP/reset.out" | tr '\n' ' ')" \
 	'"marker":"raw-5" "marker":"raw-6" "marker":"raw-7" "marker":"raw-8" "marker":"raw-9" ' \
 	"...then what the buffer still holds"
 hc_ok "...the reset has an id too" sh -c "awk '/^id: /{id=1} /^event: reset/{exit !id}' '$HC_TMP/reset.out'"
+hc_is "$(grep -m 1 -A 1 '^event: reset' "$HC_TMP/reset.out" | sed -n 's/^data: //p' | jq -r '.event + "|" + .reason')" \
+	"reset|Last-Event-ID is not in this node's buffer: messages were missed" "...its data: JSON (json-c's), event and reason"
 curl -s -N --max-time 2 -H "Last-Event-ID: someone-elses-7" "$HC_URL$SSE?access_token=$USER" \
 	>"$HC_TMP/foreign.out" 2>/dev/null || true
 hc_ok "an id of another node or process: event: reset" grep -q '^event: reset' "$HC_TMP/foreign.out"

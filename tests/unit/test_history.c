@@ -371,6 +371,54 @@ test_settings(void)
 	}
 }
 
+/* The points' text as json-c writes it: desired null when unknown (and back), active_avg "2.5", "3.0". */
+static void
+test_point_text(void)
+{
+	static const long	 des[8] = { -1, -1, 3, 3, -1, -1, 10, 10 };
+	static const long	 act[8] = { 2, 3, 3, 3, 1, 2, 10, 10 };
+	char			 dir[] = "/tmp/test_history_pt.XXXXXX", err[512], why[128], cmd[160];
+	struct hc_history	*h;
+	struct hc_history_range	 r;
+	struct hc_sample	 s;
+	json_object		*o;
+	const char		*txt;
+	enum hc_err		 e;
+	long long		 t0 = 1795305600;	/* 2026-11-22T00:00:00Z */
+	int			 i, ins;
+
+	if (mkdtemp(dir) == NULL)
+		return;
+	h = hc_history_open(dir, HC_HISTORY_CHECK, &e, err, sizeof(err));
+	if (!tap_ok(h != NULL, "point text: a fresh file (%s)", h ? "ok" : err))
+		return;
+	tap_ok(hc_history_begin(h) == HC_OK, "point text: begin");
+	for (i = 0; i < 8; i++) {
+		s = sample(t0 + 60 * i, des[i], act[i], 0);
+		if (hc_history_insert(h, &s, &ins) != HC_OK || !ins)
+			break;
+	}
+	tap_ok(hc_history_commit(h) == HC_OK && i == 8, "point text: 8 samples");
+	hc_history_range_make(t0, t0 + 480, 120, t0 + 480, &r, why, sizeof(why));
+	o = hc_history_report_json(h, &r, &e);
+	txt = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
+	tap_ok(strstr(txt, "\"points\":["
+	    "{\"t\":\"2026-11-22T00:00:00Z\",\"samples\":2,\"desired\":null,\"active_min\":2,"
+	    "\"active_max\":3,\"active_avg\":2.5,\"stale_max\":0},"
+	    "{\"t\":\"2026-11-22T00:02:00Z\",\"samples\":2,\"desired\":3,\"active_min\":3,"
+	    "\"active_max\":3,\"active_avg\":3.0,\"stale_max\":0},"
+	    "{\"t\":\"2026-11-22T00:04:00Z\",\"samples\":2,\"desired\":null,\"active_min\":1,"
+	    "\"active_max\":2,\"active_avg\":1.5,\"stale_max\":0},"
+	    "{\"t\":\"2026-11-22T00:06:00Z\",\"samples\":2,\"desired\":10,\"active_min\":10,"
+	    "\"active_max\":10,\"active_avg\":10.0,\"stale_max\":0}],") != NULL,
+	    "point text: keys in order, desired null and back, averages cut to \"2.5\", \"3.0\" (%s)", txt);
+	json_object_put(o);
+	hc_history_close(h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+}
+
 int
 main(void)
 {
@@ -390,6 +438,7 @@ main(void)
 		printf("# could not empty %s\n", dir);
 	test_stream(dir);
 	test_sign();
+	test_point_text();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);

@@ -1,4 +1,4 @@
-/* test_log: the hand-written JSON lines read back as JSON, fields intact, strings escaped as json-c does, long paths cut cleanly. */
+/* test_log: the JSON lines (json-c's, from objects reused per line) read back as JSON, fields intact and in order, strings escaped, long paths cut cleanly. */
 #include "config.h"
 #include "hc_log.h"
 
@@ -131,6 +131,39 @@ main(void)
 	hc_log(HC_LOG_DEBUG, "below the level");
 	o = last_line(raw, sizeof(raw));
 	tap_is_str(str(o, "msg"), "a \"quoted\" message 7", "below the level: nothing written");
+	json_object_put(o);
+
+	/* the line as json-c writes it, key order kept; request_id and remote_addr absent, route back */
+	memset(&a, 0, sizeof(a));
+	a.method = "GET";
+	a.route = "/api/v1/health/live";
+	a.path = "/api/v1/health/live";
+	a.status = 200;
+	a.duration_ms = 12.3456;
+	hc_log_access(&a);
+	json_object_put(last_line(raw, sizeof(raw)));
+	snprintf(longpath, sizeof(longpath), "\",\"level\":\"info\",\"program\":\"test\",\"pid\":%d,"
+	    "\"msg\":\"request\",\"method\":\"GET\",\"route\":\"/api/v1/health/live\","
+	    "\"path\":\"/api/v1/health/live\",\"status\":200,\"duration_ms\":12.345}\n", (int)getpid());
+	tap_ok(strncmp(raw, "{\"time\":\"", 9) == 0 && strlen(raw) > 33 && strcmp(raw + 33, longpath) == 0,
+	    "no request_id nor remote_addr: the keys in order, route a string again (%s)", raw);
+	a.request_id = "r-2";
+	a.route = NULL;
+	hc_log_access(&a);
+	o = last_line(raw, sizeof(raw));
+	tap_ok(strstr(raw, "\"msg\":\"request\",\"request_id\":\"r-2\",\"method\":\"GET\",\"route\":null,"
+	    "\"path\":\"/api/v1/health/live\",\"status\":200,") != NULL, "request_id in its place, route null");
+	tap_ok(!json_object_object_get_ex(o, "remote_addr", NULL), "no remote_addr key when there is none");
+	json_object_put(o);
+
+	/* a message of control bytes (six bytes of JSON each): cut, JSON, not emptied */
+	memset(longpath, '\x01', 2000);
+	longpath[2000] = '\0';
+	hc_log(HC_LOG_WARN, "%s", longpath);
+	o = last_line(raw, sizeof(raw));
+	tap_ok(o != NULL && strlen(raw) <= 8192 && str(o, "msg") != NULL && strlen(str(o, "msg")) > 1000,
+	    "a message escaping to 12 KiB: JSON, at most 8 KiB (%zu), %zu bytes of it kept", strlen(raw),
+	    o != NULL && str(o, "msg") != NULL ? strlen(str(o, "msg")) : 0);
 	json_object_put(o);
 
 	/* a forked child logs its own pid, without asking the kernel per line */
