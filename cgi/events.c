@@ -1,4 +1,5 @@
 /* headcount-events: one event loop holding every SSE and WebSocket stream of the node, relaying Redis pub/sub. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "events.h"
 

@@ -1,4 +1,5 @@
 /* events_http: the web side of headcount-events: each request checked in API.md's order, answered or started. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "events.h"
 

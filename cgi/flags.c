@@ -1,4 +1,5 @@
 /* headcount-flags: feature flags (REST and OpenFeature OFREP) answered from the node's in-memory copy. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <inttypes.h>

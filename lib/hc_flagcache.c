@@ -1,4 +1,5 @@
 /* hc_flagcache: a seqlock'd shared copy of the flags hash, its watcher (one per node) and the workers' views. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_flagcache.h"
 

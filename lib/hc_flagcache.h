@@ -1,4 +1,5 @@
 /* hc_flagcache: the node's copy of the flags in shared memory, kept by one watcher, read by every worker without Redis. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_FLAGCACHE_H
 #define HC_FLAGCACHE_H
 

@@ -1,4 +1,5 @@
 /* hc_flags: the flag-name rule, how stored values read, and the atomic write scripts. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_flags.h"
 

@@ -1,4 +1,5 @@
 /* hc_flags: feature flags in the shared Redis hash: the name rule, stored values, atomic writes. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_FLAGS_H
 #define HC_FLAGS_H
 

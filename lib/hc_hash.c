@@ -1,4 +1,5 @@
 /* hc_hash: FNV-1a 64, the hash behind the flag cache's ETags and the token memo's slots. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_hash.h"
 

@@ -1,4 +1,5 @@
 /* hc_hash: one non-cryptographic 64-bit hash (FNV-1a) for cache keys and ETags. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #ifndef HC_HASH_H
 #define HC_HASH_H
 

@@ -19,6 +19,7 @@
 #   BENCH_FLAGS     flags in the hash (100)
 #   BENCH_ROUNDS    rounds of the three targets, interleaved so that load from
 #                   elsewhere on the machine hits all three alike (3)
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/../integration/setup.sh"
 
 hc_need wrk nginx curl redis-server jq

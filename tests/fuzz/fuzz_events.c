@@ -1,4 +1,5 @@
 /* fuzz_events: the events program's channel globs, HEADCOUNT_EVENT_CHANNELS, ?channels= filters and relayed messages (libFuzzer). */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <stdint.h>

@@ -1,6 +1,7 @@
 #!/bin/sh
 # flags.sh: the feature-flag API through nginx (and its main rows through Apache) with a real
 # Redis: roles, validation, events, metrics, the shared hash, a second node, Redis outages.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl

@@ -3,6 +3,7 @@
 # OFREP section with curl, then the real OpenFeature SDKs from npm: the server SDK with its OFREP
 # provider in Node, and the web SDK with its OFREP web provider in headless Chromium (bulk
 # evaluation, ETag polling with 304), bundled by esbuild into the test's own web root.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl

@@ -2,6 +2,7 @@
 # www-flags.sh: the flags section of the status page in headless Chromium through nginx: the
 # list with each state, read-only for a user, toggles for an admin (clicked for real, the change
 # checked through the API), the stale notice and a failed change showing the problem's detail.
+# Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need jq curl timeout chromium

@@ -1,4 +1,5 @@
 /* test_flags: the flag-name rule, stored values, and the shared copy seen by a forked reader. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 
 #include <stdio.h>

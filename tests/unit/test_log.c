@@ -1,4 +1,5 @@
 /* test_log: the JSON lines (json-c's, from objects reused per line) read back as JSON, fields intact and in order, strings escaped, long paths cut cleanly. */
+/* Copyright (c) 2026 the headcount authors; ISC license, see COPYING. */
 #include "config.h"
 #include "hc_log.h"
 

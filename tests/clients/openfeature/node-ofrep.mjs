@@ -1,5 +1,6 @@
 // node-ofrep.mjs: headcount's flags through the real OpenFeature server SDK and its generic
 // OFREP provider.  Env: OFREP_URL (base URL), USER_TOKEN, ADMIN_TOKEN.  Prints one JSON line.
+// Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 import { OpenFeature } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 
