@@ -65,12 +65,4 @@ int	 hc_server_worker_slot(void);
 /* Number of workers the master keeps (for per-program gauges). */
 long	 hc_server_workers(void);
 
-/*
- * For a FastCGI record stream peeked from a connection: 1 when buf holds
- * a whole request (begin, every parameter through the empty PARAMS
- * record, stdin through its empty record) or is full, 0 when more must
- * come, -1 when it is not FastCGI.  Exported for the unit test.
- */
-int	 hc_server_request_ready(const unsigned char *buf, size_t len, size_t cap);
-
 #endif
