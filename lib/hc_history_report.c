@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "hc_buf.h"
 #include "hc_history_int.h"
 #include "hc_time.h"
 
@@ -255,35 +256,6 @@ hc_add(json_object *o, const char *key, json_object *v, int nullable)
 	return 0;
 }
 
-/* A growing text buffer for the rendered points. */
-struct hc_text {
-	char	*buf;
-	size_t	 len, cap;
-	int	 oom;
-};
-
-static int
-hc_text_reserve(struct hc_text *t, size_t n)
-{
-	size_t	 ncap;
-	char	*nb;
-
-	if (t->oom)
-		return -1;
-	if (t->len + n + 1 <= t->cap)
-		return 0;
-	ncap = t->cap ? t->cap : 16384;
-	while (ncap < t->len + n + 1)
-		ncap *= 2;
-	if ((nb = realloc(t->buf, ncap)) == NULL) {
-		t->oom = 1;
-		return -1;
-	}
-	t->buf = nb;
-	t->cap = ncap;
-	return 0;
-}
-
 /* active_avg as the report writes it: two decimals, trailing zeros cut ("2.5", "3.0"). */
 static const char *
 hc_avg_text(double v, char buf[32])
@@ -299,12 +271,12 @@ hc_avg_text(double v, char buf[32])
 
 /* One point as a CSV row (not JSON: numbers and RFC 3339 times, nothing to quote). */
 static int
-hc_point_csv_row(struct hc_text *t, const struct hc_history_point *p)
+hc_point_csv_row(struct hc_buf *t, const struct hc_history_point *p)
 {
 	char	 ts[HC_TIME_BUFSZ], d[24], avg[32];
 	int	 n;
 
-	if (hc_text_reserve(t, 256) == -1)
+	if (hc_buf_reserve(t, 256) != HC_OK)
 		return -1;
 	hc_time_fmt((time_t)p->t, ts);
 	hc_avg_text(p->active_avg, avg);
@@ -312,7 +284,7 @@ hc_point_csv_row(struct hc_text *t, const struct hc_history_point *p)
 		snprintf(d, sizeof(d), "%ld", p->desired);
 	else
 		d[0] = '\0';
-	n = snprintf(t->buf + t->len, t->cap - t->len, "%s,%ld,%s,%ld,%ld,%s,%ld\n",
+	n = snprintf(t->p + t->len, t->cap - t->len, "%s,%ld,%s,%ld,%ld,%s,%ld\n",
 	    ts, p->samples, d, p->active_min, p->active_max, avg, p->stale_max);
 	if (n < 0 || (size_t)n >= t->cap - t->len)
 		return -1;
@@ -342,7 +314,7 @@ struct hc_pnum {
 };
 
 struct hc_points {
-	struct hc_text	 t;
+	struct hc_buf	 t;
 	json_object	*o;
 	json_object	*v[HC_PK_MAX];
 	struct hc_pnum	 num[HC_PK_MAX];	/* the integers' text */
@@ -361,7 +333,7 @@ hc_points_free(struct hc_points *ps)
 	json_object_put(ps->o);
 	for (i = 0; i < HC_PK_MAX; i++)
 		json_object_put(ps->v[i]);
-	free(ps->t.buf);
+	free(ps->t.p);
 }
 
 static int
@@ -434,11 +406,11 @@ hc_point_json(void *ud, const struct hc_history_point *p)
 	json_object_set_double(v[HC_PK_AVG], p->active_avg);
 	hc_pnum_set(ps, HC_PK_STALE, p->stale_max);
 	if ((s = json_object_to_json_string_length(ps->o, HC_POINT_FLAGS, &len)) == NULL ||
-	    hc_text_reserve(&ps->t, len + 1) == -1)
+	    hc_buf_reserve(&ps->t, len + 1) != HC_OK)
 		return -1;
 	if (ps->t.len > 1)
-		ps->t.buf[ps->t.len++] = ',';
-	memcpy(ps->t.buf + ps->t.len, s, len);
+		ps->t.p[ps->t.len++] = ',';
+	memcpy(ps->t.p + ps->t.len, s, len);
 	ps->t.len += len;
 	return 0;
 }
@@ -508,9 +480,9 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
 	    hc_add(o, "step", json_object_new_int64(r->step), 0) == -1 ||
 	    (pts = json_object_new_array()) == NULL ||
 	    (pc.arr = json_object_new_array()) == NULL ||
-	    hc_text_reserve(&ps.t, 1) == -1)
+	    hc_buf_reserve(&ps.t, 1) != HC_OK)
 		goto fail;
-	ps.t.buf[ps.t.len++] = '[';
+	ps.t.p[ps.t.len++] = '[';
 	if ((e = hc_history_read_begin(h)) != HC_OK) {
 		*err = e;
 		goto fail;
@@ -523,14 +495,14 @@ hc_history_report_json(struct hc_history *h, const struct hc_history_range *r,
 		*err = e == HC_ERR_IO ? HC_ERR_NOMEM : e;
 		goto fail;
 	}
-	if (hc_text_reserve(&ps.t, 1) == -1)
+	if (hc_buf_reserve(&ps.t, 1) != HC_OK)
 		goto fail;
-	ps.t.buf[ps.t.len++] = ']';
-	ps.t.buf[ps.t.len] = '\0';
+	ps.t.p[ps.t.len++] = ']';
+	ps.t.p[ps.t.len] = '\0';
 	/* The array's serialiser writes the points' text (it owns the buffer now). */
-	json_object_set_serializer(pts, json_object_userdata_to_json_string, ps.t.buf,
+	json_object_set_serializer(pts, json_object_userdata_to_json_string, ps.t.p,
 	    json_object_free_userdata);
-	ps.t.buf = NULL;
+	ps.t.p = NULL;
 	if (json_object_object_add(o, "points", pts) != 0)
 		goto fail;
 	pts = NULL;
@@ -550,7 +522,7 @@ fail:
 struct hc_csv {
 	hc_history_write_fn	 write;
 	void			*ud;
-	struct hc_text		 t;
+	struct hc_buf		 t;
 	int			 failed;
 };
 
@@ -559,7 +531,7 @@ struct hc_csv {
 static int
 hc_csv_flush(struct hc_csv *c)
 {
-	if (c->t.len > 0 && c->write(c->ud, c->t.buf, c->t.len) != 0)
+	if (c->t.len > 0 && c->write(c->ud, c->t.p, c->t.len) != 0)
 		c->failed = 1;
 	c->t.len = 0;
 	return c->failed ? -1 : 0;
@@ -586,9 +558,9 @@ hc_history_report_csv(struct hc_history *h, const struct hc_history_range *r,
 	memset(&c, 0, sizeof(c));
 	c.write = write;
 	c.ud = ud;
-	if (hc_text_reserve(&c.t, HC_CSV_CHUNK + 256) == -1)
+	if (hc_buf_reserve(&c.t, HC_CSV_CHUNK + 256) != HC_OK)
 		return HC_ERR_NOMEM;
-	memcpy(c.t.buf, head, sizeof(head) - 1);
+	memcpy(c.t.p, head, sizeof(head) - 1);
 	c.t.len = sizeof(head) - 1;
 	if ((e = hc_history_read_begin(h)) == HC_OK) {
 		e = hc_history_points(h, r, hc_csv_point, &c);
@@ -598,7 +570,7 @@ hc_history_report_csv(struct hc_history *h, const struct hc_history_range *r,
 		e = HC_ERR_IO;
 	if (e == HC_ERR_IO && !c.failed)
 		e = HC_ERR_NOMEM;
-	free(c.t.buf);
+	free(c.t.p);
 	return e;
 }
 
