@@ -14,6 +14,7 @@
 #include "hc_sentinel.h"
 #include "hc_settings.h"
 #include "hc_time.h"
+#include "hc_valid.h"
 
 struct hc_redis {
 	struct hc_redis_url	 url;
@@ -47,33 +48,7 @@ hc_url_fail(char *err, size_t errlen, const char *url, const char *why)
 	return -1;
 }
 
-static int
-hc_strtoi(const char *s, size_t len, long lo, long hi, int *out)
-{
-	char	 buf[16], *end;
-	long	 v;
 
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int
-hc_copy(char *dst, size_t dstlen, const char *src, size_t len)
-{
-	if (len >= dstlen)
-		return -1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-	return 0;
-}
 
 int
 hc_redis_url_parse(const char *url, struct hc_redis_url *u, char *err, size_t errlen)
@@ -85,12 +60,12 @@ hc_redis_url_parse(const char *url, struct hc_redis_url *u, char *err, size_t er
 	if (strncmp(url, "unix://", 7) == 0) {
 		p = url + 7;
 		q = strchr(p, '?');
-		if (*p != '/' || hc_copy(u->path, sizeof(u->path), p,
+		if (*p != '/' || hc_valid_copy_span(u->path, sizeof(u->path), p,
 		    q ? (size_t)(q - p) : strlen(p)) == -1 || u->path[1] == '\0')
 			return hc_url_fail(err, errlen, url, "bad unix socket path in REDIS_URL");
 		if (q != NULL) {
 			if (strncmp(q, "?db=", 4) != 0 ||
-			    hc_strtoi(q + 4, strlen(q + 4), 0, 1000000, &u->db) == -1)
+			    hc_valid_int_span(q + 4, strlen(q + 4), 0, 1000000, &u->db) == -1)
 				return hc_url_fail(err, errlen, url, "bad ?db= in REDIS_URL");
 		}
 		return 0;
@@ -104,9 +79,9 @@ hc_redis_url_parse(const char *url, struct hc_redis_url *u, char *err, size_t er
 		colon = memchr(p, ':', (size_t)(at - p));
 		if (colon == NULL)	/* redis://password@host is common enough to accept */
 			colon = p - 1;
-		if (hc_copy(u->username, sizeof(u->username), p,
+		if (hc_valid_copy_span(u->username, sizeof(u->username), p,
 		    colon >= p ? (size_t)(colon - p) : 0) == -1 ||
-		    hc_copy(u->password, sizeof(u->password), colon + 1,
+		    hc_valid_copy_span(u->password, sizeof(u->password), colon + 1,
 		    (size_t)(at - colon - 1)) == -1)
 			return hc_url_fail(err, errlen, url, "credentials too long in REDIS_URL");
 		p = at + 1;
@@ -114,7 +89,7 @@ hc_redis_url_parse(const char *url, struct hc_redis_url *u, char *err, size_t er
 	if (*p == '[') {	/* [ipv6]:port */
 		const char *rb = memchr(p, ']', (size_t)(hend - p));
 
-		if (rb == NULL || hc_copy(u->host, sizeof(u->host), p + 1,
+		if (rb == NULL || hc_valid_copy_span(u->host, sizeof(u->host), p + 1,
 		    (size_t)(rb - p - 1)) == -1)
 			return hc_url_fail(err, errlen, url, "bad IPv6 host in REDIS_URL");
 		colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
@@ -122,17 +97,17 @@ hc_redis_url_parse(const char *url, struct hc_redis_url *u, char *err, size_t er
 			return hc_url_fail(err, errlen, url, "bad host in REDIS_URL");
 	} else {
 		colon = memchr(p, ':', (size_t)(hend - p));
-		if (hc_copy(u->host, sizeof(u->host), p,
+		if (hc_valid_copy_span(u->host, sizeof(u->host), p,
 		    colon ? (size_t)(colon - p) : (size_t)(hend - p)) == -1)
 			return hc_url_fail(err, errlen, url, "host too long in REDIS_URL");
 	}
 	if (u->host[0] == '\0')
 		return hc_url_fail(err, errlen, url, "no host in REDIS_URL");
-	if (colon != NULL && hc_strtoi(colon + 1, (size_t)(hend - colon - 1),
+	if (colon != NULL && hc_valid_int_span(colon + 1, (size_t)(hend - colon - 1),
 	    1, 65535, &u->port) == -1)
 		return hc_url_fail(err, errlen, url, "bad port in REDIS_URL");
 	if (slash != NULL && slash[1] != '\0' &&
-	    hc_strtoi(slash + 1, strlen(slash + 1), 0, 1000000, &u->db) == -1)
+	    hc_valid_int_span(slash + 1, strlen(slash + 1), 0, 1000000, &u->db) == -1)
 		return hc_url_fail(err, errlen, url, "bad database number in REDIS_URL");
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hc_time.h"
+#include "hc_valid.h"
 
 static int __attribute__((format(printf, 3, 4)))
 hc_sn_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -25,33 +26,7 @@ hc_sn_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int
-hc_sn_copy(char *dst, size_t dstlen, const char *src, size_t len)
-{
-	if (len >= dstlen)
-		return -1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-	return 0;
-}
 
-static int
-hc_sn_int(const char *s, size_t len, long lo, long hi, int *out)
-{
-	char	 buf[16], *end;
-	long	 v;
-
-	if (len == 0 || len >= sizeof(buf) || !isdigit((unsigned char)s[0]))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 int
 hc_sentinel_url_is(const char *url)
@@ -71,7 +46,7 @@ hc_sn_node(const char *s, size_t len, struct hc_sentinel_node *n)
 		const char *rb = memchr(s, ']', len);
 
 		if (rb == NULL || rb == s + 1 ||
-		    hc_sn_copy(n->host, sizeof(n->host), s + 1, (size_t)(rb - s - 1)) == -1)
+		    hc_valid_copy_span(n->host, sizeof(n->host), s + 1, (size_t)(rb - s - 1)) == -1)
 			return -1;
 		if (rb + 1 == end)
 			return 0;
@@ -80,7 +55,7 @@ hc_sn_node(const char *s, size_t len, struct hc_sentinel_node *n)
 		colon = rb + 1;
 	} else {
 		colon = memchr(s, ':', len);
-		if (hc_sn_copy(n->host, sizeof(n->host), s,
+		if (hc_valid_copy_span(n->host, sizeof(n->host), s,
 		    colon ? (size_t)(colon - s) : len) == -1)
 			return -1;
 		if (n->host[0] == '\0')
@@ -88,7 +63,7 @@ hc_sn_node(const char *s, size_t len, struct hc_sentinel_node *n)
 		if (colon == NULL)
 			return 0;
 	}
-	return hc_sn_int(colon + 1, (size_t)(end - colon - 1), 1, 65535, &n->port);
+	return hc_valid_int_span(colon + 1, (size_t)(end - colon - 1), 1, 65535, &n->port);
 }
 
 int
@@ -108,9 +83,9 @@ hc_sentinel_url_parse(const char *url, struct hc_sentinel_url *u, char *err,
 		colon = memchr(p, ':', (size_t)(at - p));
 		if (colon == NULL)	/* redis+sentinel://password@... as redis:// takes it */
 			colon = p - 1;
-		if (hc_sn_copy(u->username, sizeof(u->username), p,
+		if (hc_valid_copy_span(u->username, sizeof(u->username), p,
 		    colon >= p ? (size_t)(colon - p) : 0) == -1 ||
-		    hc_sn_copy(u->password, sizeof(u->password), colon + 1,
+		    hc_valid_copy_span(u->password, sizeof(u->password), colon + 1,
 		    (size_t)(at - colon - 1)) == -1)
 			return hc_sn_fail(err, errlen, "credentials too long in REDIS_URL: %s", url);
 		p = at + 1;
@@ -136,7 +111,7 @@ hc_sentinel_url_parse(const char *url, struct hc_sentinel_url *u, char *err,
 	nend = strchr(name, '/');
 	if (nend == NULL)
 		nend = name + strlen(name);
-	if (nend == name || hc_sn_copy(u->master, sizeof(u->master), name,
+	if (nend == name || hc_valid_copy_span(u->master, sizeof(u->master), name,
 	    (size_t)(nend - name)) == -1)
 		return hc_sn_fail(err, errlen, "no master name (1 to %zu bytes) in REDIS_URL: %s",
 		    sizeof(u->master) - 1, url);
@@ -144,7 +119,7 @@ hc_sentinel_url_parse(const char *url, struct hc_sentinel_url *u, char *err,
 		if (!isalnum((unsigned char)u->master[i]) && strchr("._-", u->master[i]) == NULL)
 			return hc_sn_fail(err, errlen, "master name must be [A-Za-z0-9._-]: %s", url);
 	if (*nend == '/' && nend[1] != '\0' &&
-	    hc_sn_int(nend + 1, strlen(nend + 1), 0, 1000000, &u->db) == -1)
+	    hc_valid_int_span(nend + 1, strlen(nend + 1), 0, 1000000, &u->db) == -1)
 		return hc_sn_fail(err, errlen, "bad database number in REDIS_URL: %s", url);
 	return 0;
 }
@@ -169,9 +144,9 @@ hc_sentinel_parse_addr(const redisReply *rep, char *host, size_t hostlen,
 	    p->type != REDIS_REPLY_STRING)
 		return hc_sn_fail(err, errlen, "not an [address, port] answer");
 	if (h->len == 0 || memchr(h->str, '\0', h->len) != NULL ||
-	    hc_sn_copy(host, hostlen, h->str, h->len) == -1)
+	    hc_valid_copy_span(host, hostlen, h->str, h->len) == -1)
 		return hc_sn_fail(err, errlen, "bad master address");
-	if (hc_sn_int(p->str, p->len, 1, 65535, port) == -1)
+	if (hc_valid_int_span(p->str, p->len, 1, 65535, port) == -1)
 		return hc_sn_fail(err, errlen, "bad master port");
 	return 0;
 }

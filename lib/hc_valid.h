@@ -3,6 +3,8 @@
 #ifndef HC_VALID_H
 #define HC_VALID_H
 
+#include <stddef.h>
+
 #define HC_VALID_INSTANCE_ID_MAX	128	/* bytes, per API.md */
 #define HC_VALID_INSTANCE_ID_RULE	"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
 
@@ -12,5 +14,18 @@
  * too).  The signature fits struct hc_param's valid.
  */
 int	 hc_valid_instance_id(const char *s);
+
+/*
+ * The decimal number in s[0..len) (digits only, no sign or space) into
+ * *out when it lies in [lo, hi].  Returns 0, or -1 leaving *out alone.
+ * Used for the ports and db numbers of REDIS_URL in every form.
+ */
+int	 hc_valid_int_span(const char *s, size_t len, long lo, long hi, int *out);
+
+/*
+ * Copies s[0..len) into dst as a C string when it fits in dstlen.
+ * Returns 0, or -1 (dst untouched) when it does not.
+ */
+int	 hc_valid_copy_span(char *dst, size_t dstlen, const char *s, size_t len);
 
 #endif
