@@ -25,12 +25,7 @@
 
 #define HC_HISTORY_DB	"history.db"
 #define HC_DATA_MIN_FREE (16 * 1024)	/* bytes: below this the history cannot grow */
-#define HC_CPU_WINDOW_MS 100.0	/* shortest span a CPU percentage is measured over */
-
-struct health_state {
-	struct hc_cpu_sample	 cpu;
-	double			 cpu_at;	/* hc_time_mono_ms() of cpu */
-};
+#define HC_CPU_WINDOW_MS 100L	/* the first CPU percentage is measured over this span */
 
 static json_object *
 health_check(int ok, double ms, const char *error)
@@ -49,7 +44,9 @@ health_check(int ok, double ms, const char *error)
  * HEALTH_CHECK_MS, never by the workers: a worker in a PING to a hung
  * Redis would hold every connection it serves, /health/live among them.
  * ready and detailed read the last result from memory shared with the
- * helper (a sequence lock: odd while the helper writes).
+ * helper (a sequence lock: odd while the helper writes).  The helper
+ * also measures the node's CPU use between two of its runs, so that no
+ * worker ever waits for a measuring window to pass.
  */
 #define HEALTH_CHECK_MS	500L
 
@@ -63,6 +60,7 @@ struct health_shared {
 	unsigned		 seq;
 	double			 checked_at;	/* hc_time_mono_ms() of the last check, 0: none yet */
 	struct health_result	 redis, sqlite;
+	double			 cpu_percent;	/* < 0: not measured */
 };
 
 /*
@@ -142,9 +140,24 @@ health_sqlite(struct hc_ctx *ctx, int redis_ok, struct health_result *res)
 static long
 health_helper(struct hc_ctx *ctx)
 {
-	struct health_shared	*sh = ctx->shared;
-	struct health_result	 redis, sqlite;
+	static struct hc_cpu_sample	 last;
+	static int			 have_last;
+	struct health_shared		*sh = ctx->shared;
+	struct health_result		 redis, sqlite;
+	struct hc_cpu_sample		 cpu;
+	double				 cpu_percent = -1.0;
 
+	if (!have_last && hc_sys_cpu_sample(&last) == 0) {
+		/* the first run (in the master, before any worker): one short window */
+		struct timespec ts = { 0, HC_CPU_WINDOW_MS * 1000000L };
+
+		have_last = 1;
+		nanosleep(&ts, NULL);
+	}
+	if (have_last && hc_sys_cpu_sample(&cpu) == 0) {
+		cpu_percent = hc_sys_cpu_percent(&last, &cpu);
+		last = cpu;
+	}
 	memset(&redis, 0, sizeof(redis));
 	redis.ok = hc_redis_ping(ctx->redis, &redis.ms) == 0;
 	if (!redis.ok)
@@ -153,6 +166,7 @@ health_helper(struct hc_ctx *ctx)
 	__atomic_add_fetch(&sh->seq, 1, __ATOMIC_SEQ_CST);
 	sh->redis = redis;
 	sh->sqlite = sqlite;
+	sh->cpu_percent = cpu_percent;
 	sh->checked_at = hc_time_mono_ms();
 	__atomic_add_fetch(&sh->seq, 1, __ATOMIC_SEQ_CST);
 	return HEALTH_CHECK_MS;
@@ -160,7 +174,8 @@ health_helper(struct hc_ctx *ctx)
 
 /* The last results; a helper that stopped finishing checks fails both. */
 static void
-health_results(struct hc_ctx *ctx, struct health_result *redis, struct health_result *sqlite)
+health_results(struct hc_ctx *ctx, struct health_result *redis, struct health_result *sqlite,
+    double *cpu_percent)
 {
 	const struct health_shared *sh = ctx->shared;
 	double	 at = 0, age, limit;
@@ -170,6 +185,7 @@ health_results(struct hc_ctx *ctx, struct health_result *redis, struct health_re
 		s1 = __atomic_load_n(&sh->seq, __ATOMIC_SEQ_CST);
 		*redis = sh->redis;
 		*sqlite = sh->sqlite;
+		*cpu_percent = sh->cpu_percent;
 		at = sh->checked_at;
 		s2 = __atomic_load_n(&sh->seq, __ATOMIC_SEQ_CST);
 	} while (((s1 & 1) != 0 || s1 != s2) && ++tries < 10000);
@@ -181,6 +197,7 @@ health_results(struct hc_ctx *ctx, struct health_result *redis, struct health_re
 		snprintf(redis->error, sizeof(redis->error), at <= 0 ?
 		    "no check has finished yet" : "no check finished in the last %.0f ms", age);
 		snprintf(sqlite->error, sizeof(sqlite->error), "%s", redis->error);
+		*cpu_percent = -1.0;
 	}
 }
 
@@ -223,9 +240,10 @@ health_ready(struct hc_req *req, struct hc_ctx *ctx)
 {
 	json_object *o = json_object_new_object(), *checks = json_object_new_object();
 	struct health_result redis, sqlite;
+	double	 cpu;
 	int	 ok;
 
-	health_results(ctx, &redis, &sqlite);
+	health_results(ctx, &redis, &sqlite, &cpu);
 	ok = health_add(checks, "redis", &redis);
 	ok &= health_add(checks, "sqlite", &sqlite);
 	json_object_object_add(o, "status", json_object_new_string(ok ? "ready" : "not_ready"));
@@ -267,28 +285,15 @@ health_instance(struct hc_ctx *ctx)
 }
 
 static json_object *
-health_system(struct health_state *hs)
+health_system(double cpu_percent)
 {
 	json_object		*o = json_object_new_object(), *mem, *load;
-	struct hc_cpu_sample	 now;
 	struct hc_meminfo	 mi;
-	double			 la[3], t, wait;
+	double			 la[3];
 	size_t			 i;
 
-	/* CPU use is measured since the last report, over at least HC_CPU_WINDOW_MS. */
-	t = hc_time_mono_ms();
-	if ((wait = hs->cpu_at + HC_CPU_WINDOW_MS - t) > 0) {
-		struct timespec ts = { 0, (long)(wait * 1e6) };
-
-		nanosleep(&ts, NULL);
-	}
-	if (hc_sys_cpu_sample(&now) == 0) {
-		json_object_object_add(o, "cpu_percent", hc_json_double(
-		    hc_sys_cpu_percent(&hs->cpu, &now), 1));
-		hs->cpu = now;
-		hs->cpu_at = hc_time_mono_ms();
-	} else
-		json_object_object_add(o, "cpu_percent", NULL);
+	json_object_object_add(o, "cpu_percent", cpu_percent < 0 ? NULL :
+	    hc_json_double(cpu_percent, 1));
 	if (hc_sys_loadavg(la) == 0) {
 		load = json_object_new_array();
 		for (i = 0; i < 3; i++)
@@ -318,38 +323,19 @@ health_detailed(struct hc_req *req, struct hc_ctx *ctx)
 {
 	json_object	*o = json_object_new_object(), *checks = json_object_new_object();
 	struct health_result redis, sqlite;
+	double		 cpu;
 	int		 redis_ok, sqlite_ok;
 
-	health_results(ctx, &redis, &sqlite);
+	health_results(ctx, &redis, &sqlite, &cpu);
 	redis_ok = health_add(checks, "redis", &redis);
 	sqlite_ok = health_add(checks, "sqlite", &sqlite);
 	json_object_object_add(o, "status", json_object_new_string(
 	    !redis_ok ? "unhealthy" : !sqlite_ok ? "degraded" : "healthy"));
 	json_object_object_add(o, "instance", health_instance(ctx));
-	json_object_object_add(o, "system", health_system(ctx->state));
+	json_object_object_add(o, "system", health_system(cpu));
 	json_object_object_add(o, "checks", checks);
 	hc_http_resp_json(req, 200, o);
 	json_object_put(o);
-}
-
-static int
-health_init(struct hc_ctx *ctx)
-{
-	struct health_state *hs;
-
-	if ((hs = calloc(1, sizeof(*hs))) == NULL)
-		return -1;
-	if (hc_sys_cpu_sample(&hs->cpu) == 0)
-		hs->cpu_at = hc_time_mono_ms();
-	ctx->state = hs;
-	return 0;
-}
-
-static void
-health_fini(struct hc_ctx *ctx)
-{
-	free(ctx->state);
-	ctx->state = NULL;
 }
 
 /* None takes input (params NULL): any query key is a 400. */
@@ -361,7 +347,7 @@ static const struct hc_route health_routes[] = {
 };
 
 static const struct hc_app health_app = {
-	"health", health_routes, health_init, health_fini, 0,
+	"health", health_routes, NULL, NULL, 0,
 	health_helper, sizeof(struct health_shared)
 };
 
