@@ -2,41 +2,86 @@
 # bench-events.sh: 1,000 and 10,000 concurrent subscribers through nginx (half SSE, half WebSocket),
 # a steady publish rate, and a Node ws relay beside headcount-events, in one run.
 #
-# Per run: PUBLISH-to-receipt delay at every client (p50, p99, max), messages lost,
-# the relay process's RSS and CPU, and /api/v1/health/live requests/s with the
-# streams open against without them (same nginx, same run).  Not a pass/fail test:
-# it prints the figures and the goals next to them.  Uses build/ (or $top_builddir):
-# cgi/headcount-events, cgi/headcount-health, cgi/headcount-token, tests/freeport;
-# npm-installs ws and ioredis into tests/bench/events on first use.
+# Per count: the streams are opened at a bounded rate, then three phases, each
+# with /api/v1/health/live requests/s through the same nginx (wrk -t1 -c32):
+#   no streams  before the client starts (the reference of the ratios);
+#   idle        every stream open, nothing published (keep-alives and pings only);
+#   publishing  BENCH_RATE messages/s for BENCH_SECONDS: CPU of the relay, of
+#               nginx (master and workers) and of the client over the first half
+#               (no wrk running), wrk in the second half.
+# The client times every delivery at every stream, PUBLISH to receipt (p50, p99,
+# max; also split into the quiet part and the part with wrk running), and counts
+# what each stream missed by sequence number.  Also the relay's RSS, and the
+# client's own loop lag (how much of a delay is the client's).  Not a pass/fail
+# test: it prints the figures and the goals next to them.
+#
+# The client is tests/bench/events-load (C: libwebsockets' client for both kinds
+# of stream on one event loop, json-c, hiredis publishing to Redis's unix socket;
+# built here when missing).  BENCH_CLIENT=node uses the older Node client
+# (events/events-bench.mjs, several processes) instead.  The peer, a Node ws
+# relay (events/ws-relay.mjs, WebSocket only), is measured with the same client
+# at the largest count.  Uses build/ (or $top_builddir): cgi/headcount-events,
+# -health, -token, tests/freeport; npm-installs ws and ioredis into
+# tests/bench/events for the peer and the Node client.
+#
+# Pinning: nothing is pinned.  Pinning the C client and wrk to one core
+# (BENCH_PIN=1: taskset -c 1) did not measurably help on the 2-core box (see
+# PERFORMANCE.md); nginx and the relay are never pinned.
 #
 #   BENCH_COUNTS   subscriber counts (default "1000 10000")
 #   BENCH_RATE     messages per second (10)
-#   BENCH_SECONDS  publishing time per run (20)
-#   BENCH_PROCS    client processes (4)
+#   BENCH_SECONDS  publishing time per count (20)
+#   BENCH_LIVE_SECONDS length of each wrk measurement (5)
+#   BENCH_IDLE_SECONDS CPU window with the streams open and idle (3)
+#   BENCH_CONNECT_RATE new streams per second (400), BENCH_INFLIGHT handshakes at once (64)
 #   BENCH_PEER     1: also measure the Node ws relay at the largest count (1)
 #   BENCH_SSE_SHARE the share of SSE streams for headcount (0.5)
-#   BENCH_SAMPLE   share of the streams read and timed live (1); the others read
-#                  all at the end (counted for "lost", not timed): the load
-#                  generator shares the machine, and 10,000 streams x 10 msg/s
-#                  read live cost it more CPU than the relay and nginx together.
-#                  Below 1 the keep-alive/ping interval is raised to 120 s so
-#                  that streams not reading are not closed for a missing pong.
+#   BENCH_CLIENT   c (default) or node
+#   BENCH_PIN      1: the C client and wrk on core 1 (taskset), 0 (default)
+#   BENCH_PROCS    node client processes (4), BENCH_SAMPLE node client: share of
+#                  the streams read live (1); below 1 the keep-alive/ping interval
+#                  is raised to 120 s so that streams not reading are not closed.
 # Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/../integration/setup.sh"
 
-hc_need nginx curl redis-server node npm wrk
+hc_need nginx curl redis-server wrk jq
 hc_need_program events health token
 BENCH_COUNTS=${BENCH_COUNTS:-1000 10000}
 BENCH_RATE=${BENCH_RATE:-10}
 BENCH_SECONDS=${BENCH_SECONDS:-20}
+BENCH_LIVE_SECONDS=${BENCH_LIVE_SECONDS:-5}
+BENCH_IDLE_SECONDS=${BENCH_IDLE_SECONDS:-3}
+BENCH_CONNECT_RATE=${BENCH_CONNECT_RATE:-400}
+BENCH_INFLIGHT=${BENCH_INFLIGHT:-64}
 BENCH_PROCS=${BENCH_PROCS:-4}
 BENCH_PEER=${BENCH_PEER:-1}
+BENCH_CLIENT=${BENCH_CLIENT:-c}
+BENCH_PIN=${BENCH_PIN:-0}
+BENCH_SAMPLE=${BENCH_SAMPLE:-1}
 DIR=$top_srcdir/tests/bench/events
-if [ ! -d "$DIR/node_modules/ws" ] || [ ! -d "$DIR/node_modules/ioredis" ]; then
-	(cd "$DIR" && timeout 300 npm install --no-audit --no-fund --loglevel=error) >&2 ||
-		{ echo "bench: npm install in $DIR failed" >&2; exit 1; }
+LOAD=$top_builddir/tests/bench/events-load
+PIN=""
+[ "$BENCH_PIN" = 1 ] && PIN="taskset -c 1"
+case $BENCH_CLIENT in
+c)
+	if [ ! -x "$LOAD" ]; then
+		make -C "$top_builddir" tests/bench/events-load >/dev/null ||
+			{ echo "bench: building tests/bench/events-load failed" >&2; exit 1; }
+	fi
+	[ "$BENCH_SAMPLE" = 1 ] || echo "bench: BENCH_SAMPLE is for the node client; the C client reads every stream" >&2
+	BENCH_SAMPLE=1
+	;;
+node) ;;
+*) echo "bench: BENCH_CLIENT is c or node" >&2; exit 1 ;;
+esac
+if [ "$BENCH_CLIENT" = node ] || [ "$BENCH_PEER" = 1 ]; then
+	hc_need node npm
+	if [ ! -d "$DIR/node_modules/ws" ] || [ ! -d "$DIR/node_modules/ioredis" ]; then
+		(cd "$DIR" && timeout 300 npm install --no-audit --no-fund --loglevel=error) >&2 ||
+			{ echo "bench: npm install in $DIR failed" >&2; exit 1; }
+	fi
 fi
-# 10,000 streams: a descriptor each in the relay, two in nginx, one in the clients
+# 10,000 streams: a descriptor each in the relay, two in nginx, one in the client
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 12000 ]; then
 	echo "bench: ulimit -n is $(ulimit -n); 10,000 streams need 12,000 or more" >&2
@@ -44,7 +89,6 @@ fi
 
 max=0
 for n in $BENCH_COUNTS; do [ "$n" -gt "$max" ] && max=$n; done
-BENCH_SAMPLE=${BENCH_SAMPLE:-1}
 export HEADCOUNT_ACCESS_LOG=off HEADCOUNT_EVENTS_MAX_CLIENTS=$((max + 1000)) \
 	HEADCOUNT_EVENTS_MAX_PER_SUBJECT=$((max + 1000))
 if [ "$BENCH_SAMPLE" != 1 ]; then
@@ -66,8 +110,9 @@ location /peer/ {
 EOF
 hc_start_nginx
 TOKEN=$(hc_token user bench 7200)
+HZ=$(getconf CLK_TCK)
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_kb() { awk -v k="${2:-VmRSS}:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 tree_ticks() {	# tree_ticks PID: utime+stime of PID and every descendant
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
@@ -77,56 +122,103 @@ tree_ticks() {	# tree_ticks PID: utime+stime of PID and every descendant
 			print s + 0
 		}'
 }
-live() {	# live SECONDS: /health/live requests/s through nginx
-	wrk -t1 -c32 -d"${1}s" "$HC_URL/api/v1/health/live" 2>/dev/null | awk '/^Requests\/sec:/ { printf "%d", $2 }'
+now_ns() { date +%s%N; }
+live() {	# live: /health/live requests/s through nginx for BENCH_LIVE_SECONDS
+	$PIN wrk -t1 -c32 -d"${BENCH_LIVE_SECONDS}s" "$HC_URL/api/v1/health/live" 2>/dev/null |
+		awk '/^Requests\/sec:/ { printf "%d", $2 }'
+}
+pct() {	# pct TICKS NS: CPU % of one core
+	awk -v t="$1" -v hz="$HZ" -v ns="$2" 'BEGIN { printf "%.0f", (ns > 0 ? t / hz / (ns / 1e9) * 100 : 0) }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", b ? 100 * a / b : 0 }'; }
+# sample: CPU ticks of the relay, the nginx tree and the client, then the time
+sample() { printf '%s %s %s %s\n' "$(cpu_ticks "$RELAY")" "$(tree_ticks "$NGINX")" "$(cpu_ticks "$CLIENT")" "$(now_ns)"; }
+cpus() {	# cpus "SAMPLE0" "SAMPLE1": relay, nginx, client CPU % over the window
+	local a b
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	printf 'relay %s%%  nginx %s%%  client %s%%' "$(pct $((b[0] - a[0])) $((b[3] - a[3])))" \
+		"$(pct $((b[1] - a[1])) $((b[3] - a[3])))" "$(pct $((b[2] - a[2])) $((b[3] - a[3])))"
 }
 
-# run NAME N SSE_SHARE SSE_PATH WS_PATH PID: one measured run; prints a line
+# run NAME N SSE_SHARE SSE_PATH WS_PATH RELAY_PID: one measured count; prints its block
 run() {
-	local name=$1 n=$2 share=$3 sse=$4 ws=$5 pid=$6 ready=$HC_TMP/ready.$1.$2 out rss=0 r c0 c1 t0 t1 lv=""
-	local g0 g1
-	rm -f "$ready"
-	node "$DIR/events-bench.mjs" --base "$HC_URL" --sse "$sse" --ws "$ws" --n "$n" \
-		--sse-share "$share" --token "$TOKEN" --procs "$BENCH_PROCS" --rate "$BENCH_RATE" \
-		--seconds "$BENCH_SECONDS" --redis "$HC_TMP/redis.sock" --channel events:bench \
-		--ready "$ready" --sample "$BENCH_SAMPLE" >"$HC_TMP/bench.$name.$n.json" 2>"$HC_TMP/bench.$name.$n.err" &
-	local bpid=$!
-	while [ ! -f "$ready" ] && kill -0 "$bpid" 2>/dev/null; do sleep 0.2; done
-	c0=$(cpu_ticks "$pid")
-	g0=$(tree_ticks "$(hc_pid nginx)")
-	t0=$(date +%s%N)
-	# /health/live while the streams are open and messages flow (the middle of the run)
-	if [ "$n" = "$max" ]; then
-		sleep 2
-		lv=$(live 5)
+	local name=$1 n=$2 share=$3 sse=$4 ws=$5 ready=$HC_TMP/ready.$1.$2 done=$HC_TMP/done.$1.$2
+	local go=$HC_TMP/go.$1.$2 out=$HC_TMP/bench.$1.$2.json err=$HC_TMP/bench.$1.$2.err
+	local l0 l1 l2 s0 s1 i0 i1 rss=0 r t_go half
+	RELAY=$6
+	NGINX=$(hc_pid nginx)
+	rm -f "$ready" "$done" "$go"
+	l0=$(live)
+	if [ "$BENCH_CLIENT" = c ]; then
+		$PIN "$LOAD" --port "$HC_PORT" --n "$n" --sse-share "$share" --sse-path "$sse" \
+			--ws-path "$ws" --token "$TOKEN" --redis "$HC_TMP/redis.sock" \
+			--channel events:bench --rate "$BENCH_RATE" --seconds "$BENCH_SECONDS" \
+			--connect-rate "$BENCH_CONNECT_RATE" --inflight "$BENCH_INFLIGHT" \
+			--ready "$ready" --done "$done" --wait-go >"$out" 2>"$err" &
+	else
+		node "$DIR/events-bench.mjs" --base "$HC_URL" --sse "$sse" --ws "$ws" --n "$n" \
+			--sse-share "$share" --token "$TOKEN" --procs "$BENCH_PROCS" --rate "$BENCH_RATE" \
+			--seconds "$BENCH_SECONDS" --redis "$HC_TMP/redis.sock" --channel events:bench \
+			--ready "$ready" --go "$go" --done "$done" --sample "$BENCH_SAMPLE" >"$out" 2>"$err" &
 	fi
-	while kill -0 "$bpid" 2>/dev/null; do
-		r=$(rss_kb "$pid")
-		[ "$r" -gt "$rss" ] && rss=$r
+	CLIENT=$!
+	while [ ! -f "$ready" ] && kill -0 "$CLIENT" 2>/dev/null; do sleep 0.2; done
+	if [ ! -f "$ready" ]; then
+		echo "bench: $name $n: the client exited: $(tail -n 3 "$err")" >&2
+		return 0
+	fi
+	# idle: every stream open, nothing published
+	sleep 1
+	i0=$(sample)
+	sleep "$BENCH_IDLE_SECONDS"
+	i1=$(sample)
+	l1=$(live)
+	# publishing: CPU over the first half, wrk in the second
+	if [ "$BENCH_CLIENT" = c ]; then kill -USR1 "$CLIENT"; else : >"$go"; fi
+	t_go=$(now_ns)
+	s0=$(sample)
+	half=$(awk -v s="$BENCH_SECONDS" 'BEGIN { printf "%.1f", s / 2 }')
+	sleep "$half"
+	s1=$(sample)
+	r=$(rss_kb "$RELAY")
+	if [ "$BENCH_CLIENT" = c ]; then kill -USR2 "$CLIENT" 2>/dev/null || true; fi
+	l2=$(live)
+	if [ "$BENCH_CLIENT" = c ]; then kill -USR2 "$CLIENT" 2>/dev/null || true; fi
+	[ $(( ($(now_ns) - t_go) / 1000000 )) -le $((BENCH_SECONDS * 1000)) ] ||
+		echo "bench: the wrk run outlasted publishing (BENCH_SECONDS / 2 < BENCH_LIVE_SECONDS)" >&2
+	rss=${r:-0}
+	while kill -0 "$CLIENT" 2>/dev/null; do
+		r=$(rss_kb "$RELAY")
+		if [ "${r:-0}" -gt "$rss" ]; then rss=$r; fi
 		sleep 0.5
 	done
-	c1=$(cpu_ticks "$pid")
-	g1=$(tree_ticks "$(hc_pid nginx)")
-	t1=$(date +%s%N)
-	wait "$bpid" || true
-	out=$(cat "$HC_TMP/bench.$name.$n.json")
-	[ -n "$out" ] || { echo "bench: $name $n: $(tail -n 3 "$HC_TMP/bench.$name.$n.err")" >&2; return 0; }
-	pct() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", t / hz / (ns / 1e9) * 100 }'; }
-	printf '%-10s %6d streams  %s  rss_max %d MiB  cpu %s%% of a core (nginx %s%%)%s\n' "$name" "$n" \
-		"$(printf '%s' "$out" | jq -r '"open \(.streams) failed \(.failed) closed \(.closed) published \(.published) lost \(.lost) delay p50 \(.p50_ms) ms p99 \(.p99_ms) ms max \(.max_ms) ms ramp \(.ramp_ms / 1000) s drain \(.drain_ms / 1000) s"')" \
-		$((rss / 1024)) "$(pct $((c1 - c0)))" "$(pct $((g1 - g0)))" "${lv:+  live with streams $lv req/s}"
-	echo "           load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-	[ -n "$lv" ] && printf '%s\n' "$lv" >"$HC_TMP/live.$name"
+	wait "$CLIENT" || true
+	[ -s "$out" ] || { echo "bench: $name $n: $(tail -n 3 "$err")" >&2; return 0; }
+	jq -r --arg name "$name" --argjson n "$n" --arg share "$share" '
+		def ms(x): if x == null then "-" else "\(x)" end;
+		def d(o): "p50 \(ms(o.p50_ms)) ms  p99 \(ms(o.p99_ms)) ms  max \(ms(o.max_ms)) ms";
+		"\($name) \($n) streams (SSE share \($share)): open \(.connected // .streams), failed \(.errors // .failed), closed by the server \(.closed); ramp \((.ramp_ms / 100 | floor) / 10) s",
+		"  published \(.published), deliveries \(.received // .deliveries) of \(.expected), lost \(.lost)\(if .streams_missing_some then " (\(.streams_missing_some) streams missed some)" else "" end)",
+		"  delay PUBLISH->receipt, every delivery: \(d(.))",
+		(if .quiet then "    without wrk: \(d(.quiet));  with wrk: \(d(.loaded))" else empty end),
+		(if .sse and .sse.n > 0 then "    SSE: \(d(.sse));  WebSocket: \(d(.ws))" else empty end),
+		(if .per_message then "    per message, first stream: p50 \(ms(.per_message.first_p50_ms)) ms; last stream: p50 \(ms(.per_message.last_p50_ms)) ms, max \(ms(.per_message.last_max_ms)) ms" else empty end),
+		(if .loop_lag then "    the client loop ran late by p50 \(ms(.loop_lag.p50_ms)) ms, p99 \(ms(.loop_lag.p99_ms)) ms, max \(ms(.loop_lag.max_ms)) ms while publishing; PUBLISH answered in p99 \(ms(.publish_rtt.p99_ms)) ms, max \(ms(.publish_rtt.max_ms)) ms" else empty end)
+	' "$out"
+	printf '  CPU (%% of one core)  idle: %s\n' "$(cpus "$i0" "$i1")"
+	printf '                 publishing: %s   (first %s s, no wrk)\n' "$(cpus "$s0" "$s1")" "$half"
+	printf '  relay RSS %d MiB (peak %d MiB)\n' $((rss / 1024)) $(( $(rss_kb "$RELAY" VmHWM) / 1024 ))
+	printf '  live req/s: no streams %s;  streams idle %s (%s);  publishing %s (%s)\n' \
+		"$l0" "$l1" "$(ratio "$l1" "$l0")" "$l2" "$(ratio "$l2" "$l0")"
+	echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	return 0
 }
 
-echo "# $(nproc) cores; nginx 2 workers; ${BENCH_RATE} msg/s for ${BENCH_SECONDS} s; clients in $BENCH_PROCS node processes; ulimit -n $(ulimit -n); streams timed live: $BENCH_SAMPLE"
-echo "# goals at 10,000 streams: p99 <= 100 ms, none lost, RSS <= 128 MiB, live with streams >= 90% of without"
-LIVE0=$(live 5)
-echo "live without streams: $LIVE0 req/s (wrk -t1 -c32 -d5s)"
-EPID=$(hc_pid events)
+echo "# $(nproc) cores; nginx 2 workers, health 4 workers; ${BENCH_RATE} msg/s for ${BENCH_SECONDS} s; client: $BENCH_CLIENT$( [ "$BENCH_CLIENT" = node ] && echo " ($BENCH_PROCS processes, streams timed live: $BENCH_SAMPLE)")${PIN:+, pinned: $PIN}; streams opened at $BENCH_CONNECT_RATE/s; ulimit -n $(ulimit -n)"
+echo "# goals at 10,000 streams and 10 msg/s: p99 <= 100 ms, none lost, relay RSS <= 128 MiB, live with streams >= 90% of without"
 for n in $BENCH_COUNTS; do
-	run headcount "$n" "${BENCH_SSE_SHARE:-0.5}" /api/v1/realtime/events /api/v1/realtime/ws "$EPID"
+	run headcount "$n" "${BENCH_SSE_SHARE:-0.5}" /api/v1/realtime/events /api/v1/realtime/ws "$(hc_pid events)"
 done
 if [ "$BENCH_PEER" = 1 ]; then
 	node "$DIR/ws-relay.mjs" "$HC_TMP/peer.sock" "$HC_TMP/redis.sock" 'events:*' \
@@ -134,12 +226,6 @@ if [ "$BENCH_PEER" = 1 ]; then
 	hc_track peer $!
 	hc_wait_until 10 test -S "$HC_TMP/peer.sock" || { echo "bench: the peer did not start" >&2; exit 1; }
 	run node-ws "$max" 0 /peer/none /peer/ws "$(hc_pid peer)"
-fi
-LIVE1=$(cat "$HC_TMP/live.headcount" 2>/dev/null || echo 0)
-echo "live with $max headcount streams: $LIVE1 req/s = $(awk -v a="$LIVE1" -v b="$LIVE0" 'BEGIN { printf "%.0f", b ? 100 * a / b : 0 }')% of without"
-if [ -f "$HC_TMP/live.node-ws" ]; then
-	LIVE2=$(cat "$HC_TMP/live.node-ws")
-	echo "live with $max node-ws streams: $LIVE2 req/s = $(awk -v a="$LIVE2" -v b="$LIVE0" 'BEGIN { printf "%.0f", b ? 100 * a / b : 0 }')% of without"
 fi
 HC_N=0
 hc_done >/dev/null

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <hiredis/adapters/libuv.h>
+#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <json-c/json.h>
 #include <libwebsockets.h>
@@ -82,7 +84,9 @@ static struct {
 	double		*first, *last;	/* per seq: earliest and latest delay */
 	double		 t_start, t_ready, t_go, t_pubend, t_end, connect_credit;
 	uint64_t	 pub_t0;	/* uv_hrtime of the first PUBLISH */
-	redisContext	*redis;
+	redisAsyncContext *redis;	/* on the same loop: a slow answer never stalls the reading */
+	double		*pub_sent;	/* per seq: when the PUBLISH went out (monotonic ms) */
+	struct el_hist	 pub_rtt;	/* PUBLISH to Redis's answer */
 	json_tokener	*tok;
 	struct el_hist	 h[2][2];	/* [kind][phase] */
 	struct el_hist	 lag;		/* this loop's own lateness */
@@ -543,10 +547,26 @@ el_start_ready(void)
 static void el_drain_tick(uv_timer_t *t);
 
 static void
+el_pub_reply(redisAsyncContext *ac, void *reply, void *ud)
+{
+	redisReply *r = reply;
+	long	 seq = (long)(intptr_t)ud;
+
+	(void)ac;
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		if (!g.finished)
+			g.pub_errors++;
+		return;
+	}
+	g.subscribers += r->integer;
+	if (seq >= 0 && seq < g.total)
+		el_hist_add(&g.pub_rtt, el_mono_ms() - g.pub_sent[seq]);
+}
+
+static void
 el_publish_one(void)
 {
 	json_object	*o = json_object_new_object(), *v;
-	redisReply	*r;
 	const char	*text;
 	double		 t;
 	size_t		 len;
@@ -568,18 +588,13 @@ el_publish_one(void)
 	len = strlen(text);
 	/* seq is counted before the answer: a delivery may be read before it */
 	g.phase_of[g.published] = (uint8_t)g.phase;
-	g.published++;
-	r = redisCommand(g.redis, "PUBLISH %s %b", g.o.channel, text, len);
-	if (r == NULL) {
+	g.pub_sent[g.published] = el_mono_ms();
+	if (redisAsyncCommand(g.redis, el_pub_reply, (void *)(intptr_t)g.published,
+	    "PUBLISH %s %b", g.o.channel, text, len) != REDIS_OK) {
 		fprintf(stderr, "events-load: PUBLISH: %s\n", g.redis->errstr);
 		g.pub_errors++;
-	} else {
-		if (r->type == REDIS_REPLY_INTEGER)
-			g.subscribers += r->integer;
-		else
-			g.pub_errors++;
-		freeReplyObject(r);
 	}
+	g.published++;
 	json_object_put(o);
 }
 
@@ -726,6 +741,7 @@ el_report(void)
 	struct el_hist	*sse[2] = { &g.h[0][0], &g.h[0][1] };
 	struct el_hist	*ws[2] = { &g.h[1][0], &g.h[1][1] };
 	struct el_hist	*lag[1] = { &g.lag };
+	struct el_hist	*rtt[1] = { &g.pub_rtt };
 	struct rusage	 now;
 	uint64_t	 lost = 0;
 	long		 i, lossy = 0, open_end = 0;
@@ -770,6 +786,7 @@ el_report(void)
 	el_add(o, "ws", el_delays(ws, 2));
 	el_add(o, "per_message", el_spread());
 	el_add(o, "loop_lag", el_delays(lag, 1));
+	el_add(o, "publish_rtt", el_delays(rtt, 1));
 	el_add(o, "ramp_ms", el_num((g.ready ? g.t_ready : g.t_end) - g.t_start, 1));
 	if (g.publishing && g.t_pubend > 0) {
 		pubms = g.t_pubend - g.t_go;
@@ -820,6 +837,7 @@ el_finish(void)
 	uv_close((uv_handle_t *)&g.s_phase, el_closed_cb);
 	uv_close((uv_handle_t *)&g.s_term, el_closed_cb);
 	uv_close((uv_handle_t *)&g.s_int, el_closed_cb);
+	redisAsyncDisconnect(g.redis);
 	/* with a foreign loop lws closes its handles as the loop runs on */
 	lws_context_destroy(g.ctx);
 }
@@ -1025,6 +1043,8 @@ main(int argc, char **argv)
 	    (g.phase_of = calloc((size_t)g.total, 1)) == NULL ||
 	    (g.first = malloc((size_t)g.total * sizeof(double))) == NULL ||
 	    (g.last = malloc((size_t)g.total * sizeof(double))) == NULL ||
+	    (g.pub_sent = calloc((size_t)g.total, sizeof(double))) == NULL ||
+	    el_hist_init(&g.pub_rtt) == -1 ||
 	    (g.tok = json_tokener_new()) == NULL ||
 	    (g.sse_uri = el_uri(g.o.sse_path)) == NULL ||
 	    (g.ws_uri = el_uri(g.o.ws_path)) == NULL ||
@@ -1056,13 +1076,14 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if ((g.redis = redisConnectUnix(g.o.redis)) == NULL || g.redis->err) {
-		fprintf(stderr, "events-load: redis %s: %s\n", g.o.redis,
-		    g.redis != NULL ? g.redis->errstr : "out of memory");
-		return 1;
-	}
 	if (uv_loop_init(&g.loop) != 0) {
 		fprintf(stderr, "events-load: uv_loop_init failed\n");
+		return 1;
+	}
+	if ((g.redis = redisAsyncConnectUnix(g.o.redis)) == NULL || g.redis->err ||
+	    redisLibuvAttach(g.redis, &g.loop) != REDIS_OK) {
+		fprintf(stderr, "events-load: redis %s: %s\n", g.o.redis,
+		    g.redis != NULL ? g.redis->errstr : "out of memory");
 		return 1;
 	}
 	uv_timer_init(&g.loop, &g.t_connect);
@@ -1109,7 +1130,6 @@ main(int argc, char **argv)
 	uv_run(&g.loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&g.loop) != 0)
 		fprintf(stderr, "events-load: the loop still had open handles at exit\n");
-	redisFree(g.redis);
 	json_tokener_free(g.tok);
 	for (i = 0; i < g.o.n; i++) {
 		free(g.st[i].bits);
@@ -1120,6 +1140,8 @@ main(int argc, char **argv)
 		for (ph = 0; ph < 2; ph++)
 			free(g.h[k][ph].b);
 	free(g.lag.b);
+	free(g.pub_rtt.b);
+	free(g.pub_sent);
 	free(g.st);
 	free(g.phase_of);
 	free(g.first);

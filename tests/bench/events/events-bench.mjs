@@ -2,11 +2,11 @@
 //
 //   node events-bench.mjs --base http://127.0.0.1:PORT --sse PATH --ws PATH --n N
 //        [--sse-share 0.5] --token T --procs P --rate R --seconds S --redis SOCK
-//        --channel C --ready FILE [--sample F]
+//        --channel C --ready FILE [--go FILE] [--done FILE] [--sample F]
 //
 // Forks P client processes that open N streams between them (a share of SSE, the
-// rest WebSocket), writes FILE once all are open, then PUBLISHes R messages/s for
-// S seconds ({"seq":i,"t":<ms>}) straight to Redis over its unix socket, waits for
+// rest WebSocket), writes FILE once all are open, waits for the --go file, then PUBLISHes R messages/s for
+// S seconds ({"seq":i,"t":<ms>}) straight to Redis over its unix socket, writes the --done file, waits for
 // the stragglers (until deliveries stop growing) and prints one JSON line: streams open, deliveries, lost,
 // delay p50/p99/max (ms, PUBLISH to receipt), connect failures, streams closed.
 // Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
@@ -131,6 +131,8 @@ async function coordinator() {
 	}
 	const rampMs = Date.now() - started;
 	fs.writeFileSync(args.ready, String(Date.now()));
+	// --go FILE: publish once FILE exists (the bench measures the idle streams first)
+	while (args.go && !fs.existsSync(args.go)) await new Promise((r) => setTimeout(r, 20));
 	const c = await publisher(args.redis);
 	const total = Math.round(rate * seconds), t0 = Date.now();
 	for (let i = 0; i < total; i++) {
@@ -140,6 +142,7 @@ async function coordinator() {
 		const payload = JSON.stringify({ seq: i, t: Date.now() });
 		c.write(`*3\r\n$7\r\nPUBLISH\r\n$${Buffer.byteLength(args.channel)}\r\n${args.channel}\r\n$${Buffer.byteLength(payload)}\r\n${payload}\r\n`);
 	}
+	if (args.done) fs.writeFileSync(args.done, String(Date.now()));
 	// the streams that did not read live read now; then wait until deliveries
 	// stop growing (late is not lost), 60 s at most
 	for (const k of kids) k.send({ drain: true });
