@@ -269,12 +269,16 @@ ev_drop(struct ev_client *c, size_t len)
 }
 
 /*
- * Writes m to c at once when nothing is queued before it and the socket
- * takes it: the common case, which then costs one poll and one send
- * instead of a round of the event loop (arming POLLOUT, the callback,
- * disarming).  lws still owns the connection: a frame lws could only
- * write in part stays in its own buffer, and lws_send_pipe_choked() is
- * true until it is out.  Returns 1 when written, 0 to queue, -1 on error.
+ * Writes m to c at once when nothing is queued before it: the common
+ * case, which then costs one send instead of a round of the event loop
+ * (arming POLLOUT, the callback, disarming).  lws still owns the
+ * connection: what the socket did not take stays in lws's own buffer
+ * (one frame at most), and lws_partial_buffered() is true until it is
+ * out, so the next messages queue here and count toward the limit.
+ * That check reads a flag; lws_send_pipe_choked() would be a poll()
+ * per stream per message, as many system calls as the sends themselves
+ * (bench-events.sh, strace -c).  Returns 1 when written, 0 to queue,
+ * -1 on error.
  */
 static int
 ev_write_now(struct ev_client *c, struct ev_msg *m)
@@ -282,7 +286,7 @@ ev_write_now(struct ev_client *c, struct ev_msg *m)
 	int	 n;
 
 	if (c->qlen > 0 || c->pre != NULL || c->ka_due || !c->joined ||
-	    lws_send_pipe_choked(c->wsi))
+	    lws_partial_buffered(c->wsi))
 		return 0;
 	if (c->kind == EV_WS)
 		n = lws_write(c->wsi, m->ws, m->ws_len, LWS_WRITE_TEXT);
