@@ -911,6 +911,34 @@ el_uri(const char *path)
 	return u;
 }
 
+/*
+ * Sets the soft descriptor limit to want (or the hard limit, if lower) and
+ * returns it.  lws sizes its tables from the limit; a smaller
+ * fd_limit_per_thread than the limit would make it find each ready socket's
+ * connection by a linear search of the table (lws 4.1: wsi_from_fd), so
+ * the two are made the same.
+ */
+static unsigned
+el_fd_limit(rlim_t want)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+			want = rl.rlim_max;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			fprintf(stderr, "events-load: setrlimit(RLIMIT_NOFILE, %llu): %s\n",
+			    (unsigned long long)want, strerror(errno));
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			want = rl.rlim_cur;
+	}
+	if (want < (rlim_t)g.o.n + 16)
+		fprintf(stderr, "events-load: ulimit -n allows %llu descriptors: fewer than "
+		    "%d streams fit\n", (unsigned long long)want, g.o.n);
+	return want > 0x7fffffff ? 0x7fffffff : (unsigned)want;
+}
+
 static void
 el_usage(FILE *fp)
 {
@@ -1109,7 +1137,7 @@ main(int argc, char **argv)
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = el_protocols;
-	info.fd_limit_per_thread = (unsigned)g.o.n + 64;
+	info.fd_limit_per_thread = el_fd_limit((rlim_t)g.o.n + 256);
 	info.max_http_header_pool = (unsigned short)(g.o.n + 64 > 65535 ? 65535 : g.o.n + 64);
 	info.max_http_header_data = 4096;
 	info.timeout_secs = 30;		/* a handshake's deadline */
