@@ -250,7 +250,14 @@ ev_lws_log(int level, const char *line)
 	hc_log(level == LLL_ERR ? HC_LOG_ERROR : HC_LOG_WARN, "lws: %s", buf);
 }
 
-/* Room for every stream plus the process's own descriptors. */
+/*
+ * Room for every stream plus the process's own descriptors: the soft limit
+ * is set to exactly that (raised, or lowered), up to the hard limit.  lws
+ * 4.1 sizes its table of connections from the limit; given a smaller
+ * fd_limit_per_thread it finds the connection of each ready socket by a
+ * linear search of the table (wsi_from_fd), and above 10,000,000 it falls
+ * back to 2,560 descriptors.  With the two equal the lookup is an index.
+ */
 static unsigned
 ev_fd_limit(void)
 {
@@ -258,8 +265,9 @@ ev_fd_limit(void)
 	rlim_t		 want = (rlim_t)ev.s.events_max_clients + 256;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		if (rl.rlim_cur < want) {
-			rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (rl.rlim_cur != want) {
+			rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+			    rl.rlim_max : want;
 			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 				hc_log(HC_LOG_WARN, "setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
 			getrlimit(RLIMIT_NOFILE, &rl);
