@@ -8,7 +8,8 @@
 #   idle        every stream open, nothing published (keep-alives and pings only);
 #   publishing  BENCH_RATE messages/s for BENCH_SECONDS: CPU of the relay, of
 #               nginx (master and workers) and of the client over the first half
-#               (no wrk running), wrk in the second half.
+#               (no wrk running), also as µs of CPU per delivery against what
+#               the cores hold at that rate; wrk in the second half.
 # The client times every delivery at every stream, PUBLISH to receipt (p50, p99,
 # max; also split into the quiet part and the part with wrk running), and counts
 # what each stream missed by sequence number.  Also the relay's RSS, and the
@@ -24,9 +25,11 @@
 # -health, -token, tests/freeport; npm-installs ws and ioredis into
 # tests/bench/events for the peer and the Node client.
 #
-# Pinning: nothing is pinned.  Pinning the C client and wrk to one core
-# (BENCH_PIN=1: taskset -c 1) did not measurably help on the 2-core box (see
-# PERFORMANCE.md); nginx and the relay are never pinned.
+# Pinning: nothing is pinned by default.  The C client and wrk pinned to one
+# core (BENCH_PIN=1: taskset -c 1) did not help on the 2-core box: 2,000
+# streams, p99 without wrk 56 vs 66 ms (unpinned vs pinned), with wrk 100 vs
+# 271 ms, /health/live while publishing 63% vs 41% of without streams.
+# nginx and the relay are never pinned.
 #
 #   BENCH_COUNTS   subscriber counts (default "1000 10000")
 #   BENCH_RATE     messages per second (10)
@@ -38,6 +41,9 @@
 #   BENCH_SSE_SHARE the share of SSE streams for headcount (0.5)
 #   BENCH_CLIENT   c (default) or node
 #   BENCH_PIN      1: the C client and wrk on core 1 (taskset), 0 (default)
+#   BENCH_CLIENT_SOCKET tcp (default: 127.0.0.1, as remote clients come) or unix
+#                  (the C client through a unix socket nginx also listens on;
+#                  at 3,000 streams nginx spent the same CPU per delivery)
 #   BENCH_PROCS    node client processes (4), BENCH_SAMPLE node client: share of
 #                  the streams read live (1); below 1 the keep-alive/ping interval
 #                  is raised to 120 s so that streams not reading are not closed.
@@ -61,6 +67,8 @@ BENCH_SAMPLE=${BENCH_SAMPLE:-1}
 DIR=$top_srcdir/tests/bench/events
 LOAD=$top_builddir/tests/bench/events-load
 PIN=""
+UNIX=""
+BENCH_CLIENT_SOCKET=${BENCH_CLIENT_SOCKET:-tcp}
 [ "$BENCH_PIN" = 1 ] && PIN="taskset -c 1"
 case $BENCH_CLIENT in
 c)
@@ -97,8 +105,9 @@ fi
 hc_start_redis
 hc_start_program events
 HC_WORKERS=4 hc_start_program health
-# the peer behind the same nginx, at /peer/ws
+# the peer behind the same nginx, at /peer/ws; and a unix socket listener for BENCH_CLIENT_SOCKET=unix
 cat >"$HC_TMP/local-server-bench.conf" <<EOF
+listen unix:$HC_TMP/nginx-bench.sock;
 location /peer/ {
 	proxy_pass http://unix:$HC_TMP/peer.sock:/;
 	proxy_http_version 1.1;
@@ -109,6 +118,7 @@ location /peer/ {
 }
 EOF
 hc_start_nginx
+if [ "$BENCH_CLIENT_SOCKET" = unix ]; then UNIX="--unix $HC_TMP/nginx-bench.sock"; fi
 TOKEN=$(hc_token user bench 7200)
 HZ=$(getconf CLK_TCK)
 
@@ -128,17 +138,30 @@ live() {	# live: /health/live requests/s through nginx for BENCH_LIVE_SECONDS
 		awk '/^Requests\/sec:/ { printf "%d", $2 }'
 }
 pct() {	# pct TICKS NS: CPU % of one core
-	awk -v t="$1" -v hz="$HZ" -v ns="$2" 'BEGIN { printf "%.0f", (ns > 0 ? t / hz / (ns / 1e9) * 100 : 0) }'
+	awk -v t="$1" -v hz="$HZ" -v ns="$2" 'BEGIN { printf "%.1f", (ns > 0 ? t / hz / (ns / 1e9) * 100 : 0) }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", b ? 100 * a / b : 0 }'; }
-# sample: CPU ticks of the relay, the nginx tree and the client, then the time
-sample() { printf '%s %s %s %s\n' "$(cpu_ticks "$RELAY")" "$(tree_ticks "$NGINX")" "$(cpu_ticks "$CLIENT")" "$(now_ns)"; }
+# sample: CPU ticks of the relay, the nginx tree and the client's (the Node one forks), then the time
+sample() { printf '%s %s %s %s\n' "$(cpu_ticks "$RELAY")" "$(tree_ticks "$NGINX")" "$(tree_ticks "$CLIENT")" "$(now_ns)"; }
 cpus() {	# cpus "SAMPLE0" "SAMPLE1": relay, nginx, client CPU % over the window
 	local a b
 	read -r -a a <<<"$1"
 	read -r -a b <<<"$2"
 	printf 'relay %s%%  nginx %s%%  client %s%%' "$(pct $((b[0] - a[0])) $((b[3] - a[3])))" \
 		"$(pct $((b[1] - a[1])) $((b[3] - a[3])))" "$(pct $((b[2] - a[2])) $((b[3] - a[3])))"
+}
+
+per_delivery() {	# per_delivery "SAMPLE0" "SAMPLE1" STREAMS: µs of CPU per delivery
+	local a b
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	awk -v r=$((b[0] - a[0])) -v g=$((b[1] - a[1])) -v c=$((b[2] - a[2])) -v hz="$HZ" \
+		-v ns=$((b[3] - a[3])) -v n="$3" -v rate="$BENCH_RATE" 'BEGIN {
+		d = n * rate * ns / 1e9	# deliveries in the window
+		if (d <= 0) exit
+		printf "relay %.1f  nginx %.1f  client %.1f  (sum %.1f; 2 cores give %.1f at this rate)",
+			r / hz * 1e6 / d, g / hz * 1e6 / d, c / hz * 1e6 / d, (r + g + c) / hz * 1e6 / d, 2e6 / (n * rate)
+	}'
 }
 
 # run NAME N SSE_SHARE SSE_PATH WS_PATH RELAY_PID: one measured count; prints its block
@@ -154,7 +177,7 @@ run() {
 		$PIN "$LOAD" --port "$HC_PORT" --n "$n" --sse-share "$share" --sse-path "$sse" \
 			--ws-path "$ws" --token "$TOKEN" --redis "$HC_TMP/redis.sock" \
 			--channel events:bench --rate "$BENCH_RATE" --seconds "$BENCH_SECONDS" \
-			--connect-rate "$BENCH_CONNECT_RATE" --inflight "$BENCH_INFLIGHT" \
+			--connect-rate "$BENCH_CONNECT_RATE" --inflight "$BENCH_INFLIGHT" $UNIX \
 			--ready "$ready" --done "$done" --wait-go >"$out" 2>"$err" &
 	else
 		node "$DIR/events-bench.mjs" --base "$HC_URL" --sse "$sse" --ws "$ws" --n "$n" \
@@ -208,6 +231,7 @@ run() {
 	' "$out"
 	printf '  CPU (%% of one core)  idle: %s\n' "$(cpus "$i0" "$i1")"
 	printf '                 publishing: %s   (first %s s, no wrk)\n' "$(cpus "$s0" "$s1")" "$half"
+	printf '  CPU µs per delivery: %s\n' "$(per_delivery "$s0" "$s1" "$(jq '.connected // .streams' "$out")")"
 	printf '  relay RSS %d MiB (peak %d MiB)\n' $((rss / 1024)) $(( $(rss_kb "$RELAY" VmHWM) / 1024 ))
 	printf '  live req/s: no streams %s;  streams idle %s (%s);  publishing %s (%s)\n' \
 		"$l0" "$l1" "$(ratio "$l1" "$l0")" "$l2" "$(ratio "$l2" "$l0")"
@@ -215,7 +239,7 @@ run() {
 	return 0
 }
 
-echo "# $(nproc) cores; nginx 2 workers, health 4 workers; ${BENCH_RATE} msg/s for ${BENCH_SECONDS} s; client: $BENCH_CLIENT$( [ "$BENCH_CLIENT" = node ] && echo " ($BENCH_PROCS processes, streams timed live: $BENCH_SAMPLE)")${PIN:+, pinned: $PIN}; streams opened at $BENCH_CONNECT_RATE/s; ulimit -n $(ulimit -n)"
+echo "# $(nproc) cores; nginx 2 workers, health 4 workers; ${BENCH_RATE} msg/s for ${BENCH_SECONDS} s; client: $BENCH_CLIENT$( [ "$BENCH_CLIENT" = node ] && echo " ($BENCH_PROCS processes, streams timed live: $BENCH_SAMPLE)")${PIN:+, pinned: $PIN}; client to nginx over $BENCH_CLIENT_SOCKET; streams opened at $BENCH_CONNECT_RATE/s; ulimit -n $(ulimit -n)"
 echo "# goals at 10,000 streams and 10 msg/s: p99 <= 100 ms, none lost, relay RSS <= 128 MiB, live with streams >= 90% of without"
 for n in $BENCH_COUNTS; do
 	run headcount "$n" "${BENCH_SSE_SHARE:-0.5}" /api/v1/realtime/events /api/v1/realtime/ws "$(hc_pid events)"

@@ -60,7 +60,7 @@ struct el_hist {
 };
 
 struct el_opts {
-	const char	*host, *sse_path, *ws_path, *token, *redis, *channel;
+	const char	*host, *sse_path, *ws_path, *token, *redis, *channel, *unix_path;
 	const char	*ready, *done;
 	int		 port, n, wait_go, filter;
 	double		 sse_share, rate, seconds, connect_rate, ramp_max, drain_max;
@@ -432,13 +432,17 @@ static int
 el_connect_one(struct el_stream *s)
 {
 	struct lws_client_connect_info ci;
-	char	 host[300];
+	char	 host[300], addr[300];
 
 	memset(&ci, 0, sizeof(ci));
 	snprintf(host, sizeof(host), "%s:%d", g.o.host, g.o.port);
 	ci.context = g.ctx;
 	ci.address = g.o.host;
 	ci.port = g.o.port;
+	if (g.o.unix_path != NULL) {	/* lws: "+PATH" is a unix socket */
+		snprintf(addr, sizeof(addr), "+%s", g.o.unix_path);
+		ci.address = addr;
+	}
 	ci.host = host;
 	ci.origin = host;
 	ci.local_protocol_name = "events-load";
@@ -944,12 +948,13 @@ el_usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: events-load --port PORT --n N --token JWT --redis UNIX_SOCKET\n"
-	    "       [--host 127.0.0.1] [--sse-share 0.5] [--sse-path /api/v1/realtime/events]\n"
+	    "       [--host 127.0.0.1] [--unix PATH] [--sse-share 0.5] [--sse-path /api/v1/realtime/events]\n"
 	    "       [--ws-path /api/v1/realtime/ws] [--channel events:bench] [--no-filter]\n"
 	    "       [--rate 10] [--seconds 20] [--connect-rate 400] [--inflight 64]\n"
 	    "       [--ramp-max 300] [--drain-max 30] [--ready FILE] [--done FILE] [--wait-go]\n"
 	    "Opens N streams (a share SSE, the rest WebSocket) at a bounded rate on one\n"
-	    "libwebsockets client loop, writes FILE (--ready) once every stream is open or\n"
+	    "libwebsockets client loop (to HOST:PORT, or the web server's unix socket PATH\n"
+	    "with Host: HOST:PORT), writes FILE (--ready) once every stream is open or\n"
 	    "failed, then (at once, or on SIGUSR1 with --wait-go) PUBLISHes RATE messages/s\n"
 	    "{\"seq\":I,\"t\":MS} for SECONDS, writes --done FILE, waits for the stragglers and\n"
 	    "prints one JSON line: streams connected/failed/closed, messages received and\n"
@@ -977,6 +982,7 @@ el_parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "host", 1, NULL, 'H' }, { "port", 1, NULL, 'p' }, { "n", 1, NULL, 'n' },
+		{ "unix", 1, NULL, 'u' },
 		{ "token", 1, NULL, 'T' }, { "redis", 1, NULL, 'r' },
 		{ "sse-share", 1, NULL, 's' }, { "sse-path", 1, NULL, 'S' },
 		{ "ws-path", 1, NULL, 'W' }, { "channel", 1, NULL, 'c' },
@@ -1005,6 +1011,7 @@ el_parse(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'H': g.o.host = optarg; break;
+		case 'u': g.o.unix_path = optarg; break;
 		case 'T': g.o.token = optarg; break;
 		case 'r': g.o.redis = optarg; break;
 		case 'S': g.o.sse_path = optarg; break;
