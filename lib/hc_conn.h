@@ -12,10 +12,14 @@ struct hc_server_cb;
  * The body of one worker process (hc_server forks it): accepts on lfd
  * (non-blocking), holds connections until a whole request is there or
  * timeout_ms has passed, and hands each whole one to cb->request through
- * libfcgi.  *stop and *hup are hc_server's flags, set from the worker's
+ * libfcgi.  handoff is the program's hand-over queue (a SOCK_SEQPACKET
+ * pair: send on [0], take on [1]; NULL or -1: none): a request that
+ * waits on a connection of a worker busy for more than a moment moves
+ * through it to a free worker.  *stop and *hup are hc_server's flags, set from the worker's
  * signalfd.  Calls cb->worker_init and cb->worker_fini; never returns.
  */
-void	 hc_conn_worker(int lfd, const struct hc_server_cb *cb, long timeout_ms,
+void	 hc_conn_worker(int lfd, const int handoff[2], const struct hc_server_cb *cb,
+	    long timeout_ms,
 	    volatile sig_atomic_t *stop, volatile sig_atomic_t *hup);
 
 /* Reads pending signals from the signalfd sfd: TERM/INT set *stop, HUP sets *hup. */
