@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -104,7 +105,7 @@ struct hc_worker {
 	struct timeval	 iotimeout;
 	struct hc_conn	*c;
 	int		 cap, hi, n;	/* slots [0, hi) may be used, n are */
-	int		*ring;
+	int		*ring;		/* 2 x cap: a slot handed over while queued leaves a stale entry */
 	int		 rhead, rlen;
 	double		 next_deadline;
 	double		 pause_until, backoff;	/* accept failures */
@@ -124,6 +125,69 @@ struct hc_worker {
 };
 
 static unsigned char hc_peekbuf[HC_PEEK_MAX];	/* under hc_worker.mu */
+
+/*
+ * The program's hand-over queue, and which workers are idle: a flag per
+ * worker slot in shared memory, one cache line each (the master clears a
+ * dead worker's, so a worker killed while idle is not counted for ever).
+ */
+#define HC_IDLE_STRIDE	16	/* ints: 64 bytes */
+static int	 hc_hq[2] = { -1, -1 };
+static int	*hc_idle;
+static long	 hc_idle_n;
+
+int
+hc_conn_handoff_init(long workers)
+{
+	void	*p;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hc_hq) == -1) {
+		hc_log(HC_LOG_ERROR, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	hc_idle_n = workers;
+	if ((p = mmap(NULL, (size_t)workers * HC_IDLE_STRIDE * sizeof(int), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
+		hc_log(HC_LOG_ERROR, "mmap: %s", strerror(errno));
+		hc_conn_handoff_close();
+		return -1;
+	}
+	hc_idle = p;
+	return 0;
+}
+
+void
+hc_conn_handoff_close(void)
+{
+	if (hc_hq[0] >= 0) {
+		close(hc_hq[0]);
+		close(hc_hq[1]);
+		hc_hq[0] = hc_hq[1] = -1;
+	}
+	if (hc_idle != NULL) {
+		munmap(hc_idle, (size_t)hc_idle_n * HC_IDLE_STRIDE * sizeof(int));
+		hc_idle = NULL;
+	}
+}
+
+void
+hc_conn_handoff_forget(int slot)
+{
+	if (hc_idle != NULL && slot >= 0 && slot < hc_idle_n)
+		__atomic_store_n(&hc_idle[slot * HC_IDLE_STRIDE], 0, __ATOMIC_SEQ_CST);
+}
+
+/* Whether some worker of the program waits with nothing in hand. */
+static int
+hc_someone_idle(void)
+{
+	long	 i;
+
+	for (i = 0; i < hc_idle_n; i++)
+		if (__atomic_load_n(&hc_idle[i * HC_IDLE_STRIDE], __ATOMIC_SEQ_CST))
+			return 1;
+	return 0;
+}
 
 static int
 hc_be16(const unsigned char *p)
@@ -241,7 +305,7 @@ hc_conn_check(struct hc_worker *w, int slot, double now)
 		return;
 	if (r == 1) {
 		c->queued = 1;
-		w->ring[(w->rhead + w->rlen++) % w->cap] = slot;
+		w->ring[(w->rhead + w->rlen++) % (2 * w->cap)] = slot;
 		return;
 	}
 	if (c->state == HC_C_KEPT && !c->partial) {
@@ -401,6 +465,11 @@ hc_take_one(struct hc_worker *w, double now)
 		return;
 	w->taken++;
 	hc_conn_check(w, slot, now);
+	if (w->c[slot].queued && w->rlen > 1) {
+		/* it has waited already: it goes before this worker's own */
+		w->rhead = (w->rhead + 2 * w->cap - 1) % (2 * w->cap);
+		w->ring[w->rhead] = slot;
+	}
 }
 
 /*
@@ -420,6 +489,9 @@ hc_hand_over(struct hc_worker *w, int slot)
 	char		 b = 'c';
 	int		 fd = w->c[slot].fd;
 
+	/* with every sibling busy too, it would only change queues */
+	if (!hc_someone_idle())
+		return -1;
 	memset(&msg, 0, sizeof(msg));
 	memset(&u, 0, sizeof(u));
 	iov.iov_base = &b;
@@ -462,6 +534,21 @@ hc_now_us(void)
 	return (long long)(hc_time_mono_ms() * 1000.0);
 }
 
+/* Hands over what waits whole; how many could not go. */
+static int
+hc_watch_pass(struct hc_worker *w)
+{
+	int	 i, left = 0;
+
+	for (i = 0; i < w->hi; i++) {
+		if (i == w->serving || w->c[i].state == HC_C_FREE)
+			continue;
+		if ((w->c[i].queued || hc_conn_peek(w, i, 0) == 1) && hc_hand_over(w, i) == -1)
+			left++;
+	}
+	return left;
+}
+
 /*
  * The request in hand has run HC_HANDOFF_MS: hands over every other
  * connection with a whole request, then watches the rest until the
@@ -472,7 +559,7 @@ hc_watch(struct hc_worker *w)
 {
 	struct epoll_event ev, evs[HC_EVENTS];
 	uint64_t	 x;
-	int		 i, n, slot, done = 0;
+	int		 i, n, pending, done = 0;
 
 	pthread_mutex_lock(&w->mu);
 	__atomic_store_n(&w->watching, 1, __ATOMIC_SEQ_CST);
@@ -487,31 +574,24 @@ hc_watch(struct hc_worker *w)
 	for (i = 0; i < w->hi; i++) {
 		if (i == w->serving || w->c[i].state == HC_C_FREE)
 			continue;
-		if ((w->c[i].queued || hc_conn_peek(w, i, 0) == 1) && hc_hand_over(w, i) == 0)
-			continue;
-		if (w->c[i].state == HC_C_FREE)
-			continue;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 		ev.data.u64 = HC_EV_CONN + (uint64_t)i;
 		epoll_ctl(w->wep, EPOLL_CTL_ADD, w->c[i].fd, &ev);
 	}
+	/* waiting requests go while a sibling is idle; with none, looked at again shortly */
+	pending = hc_watch_pass(w);
 	while (!done) {
-		if ((n = epoll_wait(w->wep, evs, HC_EVENTS, -1)) == -1) {
+		if ((n = epoll_wait(w->wep, evs, HC_EVENTS, pending ? HC_HANDOFF_MS : -1)) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.u64 == HC_EV_WAKE) {
+		for (i = 0; i < n; i++)
+			if (evs[i].data.u64 == HC_EV_WAKE)
 				done = 1;
-				continue;
-			}
-			slot = (int)(evs[i].data.u64 - HC_EV_CONN);
-			if (slot < w->hi && w->c[slot].state != HC_C_FREE && slot != w->serving &&
-			    hc_conn_peek(w, slot, 0) == 1)
-				(void)hc_hand_over(w, slot);
-		}
+		if (!done)
+			pending = hc_watch_pass(w);
 	}
 	/* what stays is the main thread's again (its own set saw the same data) */
 	for (i = 0; i < w->hi; i++)
@@ -639,16 +719,16 @@ hc_serve(struct hc_worker *w, int slot)
 
 /* The hand-over queue in the epoll set and the watcher thread; 0 or -1. */
 static int
-hc_handoff_setup(struct hc_worker *w, const int handoff[2])
+hc_handoff_setup(struct hc_worker *w)
 {
 	struct epoll_event ev;
 
 	w->hsend = w->hrecv = w->tfd = w->efd = w->wep = -1;
 	w->serving = -1;
-	if (handoff == NULL || handoff[0] < 0)
+	if (hc_hq[0] < 0)
 		return 0;
-	w->hsend = handoff[0];
-	w->hrecv = handoff[1];
+	w->hsend = hc_hq[0];
+	w->hrecv = hc_hq[1];
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 	ev.data.u64 = HC_EV_HANDOFF;
@@ -715,7 +795,7 @@ hc_worker_setup(struct hc_worker *w, int lfd, const struct hc_server_cb *cb,
 	    (rlim_t)w->cap + 64 > rl.rlim_cur)
 		w->cap = rl.rlim_cur > 128 ? (int)rl.rlim_cur - 64 : 64;
 	if ((w->c = calloc((size_t)w->cap, sizeof(*w->c))) == NULL ||
-	    (w->ring = calloc((size_t)w->cap, sizeof(*w->ring))) == NULL) {
+	    (w->ring = calloc(2 * (size_t)w->cap, sizeof(*w->ring))) == NULL) {
 		hc_log(HC_LOG_ERROR, "out of memory");
 		return -1;
 	}
@@ -759,19 +839,21 @@ hc_conn_signals(int sfd, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup
 }
 
 void
-hc_conn_worker(int lfd, const int handoff[2], const struct hc_server_cb *cb, long timeout_ms,
+hc_conn_worker(int lfd, const struct hc_server_cb *cb, long timeout_ms,
     volatile sig_atomic_t *stop, volatile sig_atomic_t *hup)
 {
 	struct hc_worker w;
 	struct epoll_event ev[HC_EVENTS];
 	double		 now, wait;
-	int		 i, n, tmo, accept, take;
+	int		 i, n, tmo, accept, take, *idle = NULL;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		_exit(0);
-	if (hc_worker_setup(&w, lfd, cb, timeout_ms) == -1 || hc_handoff_setup(&w, handoff) == -1)
+	if (hc_worker_setup(&w, lfd, cb, timeout_ms) == -1 || hc_handoff_setup(&w) == -1)
 		_exit(1);
+	if (w.have_watcher && hc_server_worker_slot() >= 0 && hc_server_worker_slot() < hc_idle_n)
+		idle = &hc_idle[hc_server_worker_slot() * HC_IDLE_STRIDE];
 	if (cb->worker_init != NULL && cb->worker_init(cb->ud) == -1)
 		_exit(1);
 	while (!*stop) {
@@ -789,7 +871,12 @@ hc_conn_worker(int lfd, const int handoff[2], const struct hc_server_cb *cb, lon
 				wait = w.pause_until;
 			tmo = isinf(wait) ? -1 : wait <= now ? 0 : (int)(wait - now) + 1;
 		}
+		/* idle: blocking with nothing in hand; a busy sibling may hand over to us */
+		if (tmo != 0 && idle != NULL)
+			__atomic_store_n(idle, 1, __ATOMIC_SEQ_CST);
 		n = epoll_wait(w.ep, ev, HC_EVENTS, tmo);
+		if (tmo != 0 && idle != NULL)
+			__atomic_store_n(idle, 0, __ATOMIC_SEQ_CST);
 		if (n == -1 && errno != EINTR) {
 			hc_log(HC_LOG_ERROR, "epoll_wait: %s", strerror(errno));
 			break;
@@ -806,10 +893,10 @@ hc_conn_worker(int lfd, const int handoff[2], const struct hc_server_cb *cb, lon
 			else
 				hc_conn_check(&w, (int)(ev[i].data.u64 - HC_EV_CONN), now);
 		}
-		/* a handed-over request has waited already: it goes first */
-		if (take && w.rlen == 0 && !*stop)
+		/* a handed-over request has waited already: it is taken even by a worker with work */
+		if (take && !*stop)
 			hc_take_one(&w, now);
-		else if (accept && w.rlen == 0 && !*stop)
+		if (accept && w.rlen == 0 && !*stop)
 			hc_accept_one(&w, now);
 		if (*stop)
 			break;		/* told to stop: take no new request */
@@ -821,7 +908,7 @@ hc_conn_worker(int lfd, const int handoff[2], const struct hc_server_cb *cb, lon
 		while (w.rlen > 0) {
 			int slot = w.ring[w.rhead];
 
-			w.rhead = (w.rhead + 1) % w.cap;
+			w.rhead = (w.rhead + 1) % (2 * w.cap);
 			w.rlen--;
 			if (w.c[slot].state != HC_C_FREE && w.c[slot].queued) {
 				hc_serve(&w, slot);

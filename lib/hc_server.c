@@ -37,7 +37,6 @@ static volatile sig_atomic_t hc_stop;
 static volatile sig_atomic_t hc_hup;
 static int	 hc_slot = -1;
 static long	 hc_nworkers;
-static int	 hc_handoff[2] = { -1, -1 };	/* the workers' hand-over queue (hc_conn.c) */
 
 int
 hc_server_stopping(void)
@@ -287,14 +286,11 @@ hc_spawn(int slot, int lfd, const struct hc_server_cb *cb, long timeout_ms)
 		if (slot == hc_nworkers) {
 			if (lfd > 0)
 				close(lfd);	/* the helper serves no connection */
-			if (hc_handoff[0] >= 0) {
-				close(hc_handoff[0]);
-				close(hc_handoff[1]);
-			}
+			hc_conn_handoff_close();
 			hc_helper(cb);
 		}
 		hc_slot = slot;
-		hc_conn_worker(lfd, hc_handoff, cb, timeout_ms, &hc_stop, &hc_hup);
+		hc_conn_worker(lfd, cb, timeout_ms, &hc_stop, &hc_hup);
 	}
 	return pid;
 }
@@ -378,10 +374,8 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 	if (cb->prefork != NULL && cb->prefork(cb->ud) == -1)
 		goto out;
 	/* one worker has nobody to hand a waiting request to */
-	if (n > 1 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hc_handoff) == -1) {
-		hc_log(HC_LOG_ERROR, "socketpair: %s", strerror(errno));
+	if (n > 1 && hc_conn_handoff_init(n) == -1)
 		goto out;
-	}
 	for (i = 0; i < nproc; i++) {
 		pids[i] = hc_spawn((int)i, lfd, cb, tmo);
 		born[i] = hc_now_ms();
@@ -412,6 +406,8 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 				if (pids[i] != pid)
 					continue;
 				pids[i] = 0;
+				if (i < n)
+					hc_conn_handoff_forget((int)i);
 				if (hc_stop)
 					break;
 				if (WIFSIGNALED(status))
@@ -454,11 +450,7 @@ out:
 	free(due);
 	if (lfd > 0)
 		close(lfd);
-	if (hc_handoff[0] >= 0) {
-		close(hc_handoff[0]);
-		close(hc_handoff[1]);
-		hc_handoff[0] = hc_handoff[1] = -1;
-	}
+	hc_conn_handoff_close();
 	if (unix_path != NULL)
 		unlink(unix_path);
 	return rc;
