@@ -48,6 +48,9 @@ struct hc_cli {
  */
 int	 hc_cli_parse(struct hc_cli *cli, int argc, char **argv);
 
+/* --workers when not given: 2 per online CPU, 2..64. */
+long	 hc_cli_default_workers(void);
+
 /*
  * Loads the settings the command line chose into s (the environment
  * wins over the file).  With --print-settings prints them and returns 0

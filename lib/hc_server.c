@@ -286,6 +286,7 @@ hc_spawn(int slot, int lfd, const struct hc_server_cb *cb, long timeout_ms)
 		if (slot == hc_nworkers) {
 			if (lfd > 0)
 				close(lfd);	/* the helper serves no connection */
+			hc_conn_handoff_close();
 			hc_helper(cb);
 		}
 		hc_slot = slot;
@@ -372,6 +373,9 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 	}
 	if (cb->prefork != NULL && cb->prefork(cb->ud) == -1)
 		goto out;
+	/* one worker has nobody to hand a waiting request to */
+	if (n > 1 && hc_conn_handoff_init(n) == -1)
+		goto out;
 	for (i = 0; i < nproc; i++) {
 		pids[i] = hc_spawn((int)i, lfd, cb, tmo);
 		born[i] = hc_now_ms();
@@ -402,6 +406,8 @@ hc_server_run(const struct hc_server_opts *o, const struct hc_server_cb *cb)
 				if (pids[i] != pid)
 					continue;
 				pids[i] = 0;
+				if (i < n)
+					hc_conn_handoff_forget((int)i);
 				if (hc_stop)
 					break;
 				if (WIFSIGNALED(status))
@@ -444,6 +450,7 @@ out:
 	free(due);
 	if (lfd > 0)
 		close(lfd);
+	hc_conn_handoff_close();
 	if (unix_path != NULL)
 		unlink(unix_path);
 	return rc;

@@ -17,6 +17,8 @@
 #   BENCH_CONNS     wrk connections for the heartbeat run (64)
 #   BENCH_IDS       distinct instance ids the heartbeat run cycles through (1000)
 #   BENCH_LIST_CONNS wrk connections of the loaded list runs, headcount and peer (16)
+# The heartbeat run is repeated with upstream keepalive 1 (the default
+# before keepalive 32 was shipped) and the ratio printed.
 # Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/../integration/setup.sh"
 . "$(dirname "$0")/peer.sh"
@@ -72,6 +74,16 @@ hb=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency -s "$HC_TMP/heartb
 printf '%s\n' "$hb"
 printf '%s\n%s\n' "$ref" "$hb" | awk '{ r[NR] = $3 } END { if (r[1] > 0) printf "%-24s %.2f\n", "heartbeat / nginx-200", r[2] / r[1] }'
 printf '%s\n%s\n' "$bare" "$hb" | awk 'NR == 1 { b = $4 } NR == 2 { if (b > 0) printf "%-24s %.2f\n", "heartbeat / bare live", $3 / b }'
+# the same with the upstream keepalive headcount shipped before (1), same run
+shipped=$(bench_shipped_keepalive)
+if [ "$shipped" != 1 ]; then
+	bench_nginx_keepalive 1
+	hb1=$(wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency -s "$HC_TMP/heartbeat.lua" \
+		"$HC_URL" | hc_wrk_summary "heartbeat, keepalive 1 (c$BENCH_CONNS)")
+	printf '%s\n' "$hb1"
+	printf '%s\n%s\n' "$hb1" "$hb" | awk '{ for (i = 2; i <= NF; i++) if ($i == "req/s") r[NR] = $(i - 1) } END { if (r[1] > 0) printf "%-24s %.2f\n", "heartbeat keepalive '"$shipped"' / 1", r[2] / r[1] }'
+	bench_nginx_keepalive "$shipped"
+fi
 echo "# registered after the run: $(hc_redis ZCARD headcount:instances) (ids cycled: $BENCH_IDS)"
 
 # ---------------------------------------------------------------- listing

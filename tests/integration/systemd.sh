@@ -16,7 +16,7 @@ for f in headcount@.service headcount@.socket headcount-agent.service; do
 		-e "s|@SYSCONFDIR@|$HC_TMP|g" "$top_srcdir/conf/systemd/$f.in" >"$unit_dir/$f"
 done
 hc_ok "the installed unit runs \$(sbindir)/headcount-%i" \
-	grep -q '^ExecStart=/.*/headcount-%i ' "$top_builddir/conf/systemd/headcount@.service"
+	grep -qx 'ExecStart=/.*/headcount-%i' "$top_builddir/conf/systemd/headcount@.service"
 units=""
 for p in health instances monitoring metrics; do
 	[ -x "$top_builddir/cgi/headcount-$p" ] && units="$units $unit_dir/headcount@$p.service $unit_dir/headcount@$p.socket"
