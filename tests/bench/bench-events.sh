@@ -39,7 +39,7 @@
 #   BENCH_CONNECT_RATE new streams per second (400), BENCH_INFLIGHT handshakes at once (64)
 #   BENCH_PEER     1: also measure the Node ws relay at the largest count (1)
 #   BENCH_SSE_SHARE the share of SSE streams for headcount (0.5)
-#   BENCH_CLIENT   c (default) or node
+#   BENCH_CLIENT   c (default) or node; BENCH_LOAD another events-load binary to use
 #   BENCH_PIN      1: the C client and wrk on core 1 (taskset), 0 (default)
 #   BENCH_CLIENT_SOCKET tcp (default: 127.0.0.1, as remote clients come) or unix
 #                  (the C client through a unix socket nginx also listens on;
@@ -65,7 +65,7 @@ BENCH_CLIENT=${BENCH_CLIENT:-c}
 BENCH_PIN=${BENCH_PIN:-0}
 BENCH_SAMPLE=${BENCH_SAMPLE:-1}
 DIR=$top_srcdir/tests/bench/events
-LOAD=$top_builddir/tests/bench/events-load
+LOAD=${BENCH_LOAD:-$top_builddir/tests/bench/events-load}
 PIN=""
 UNIX=""
 BENCH_CLIENT_SOCKET=${BENCH_CLIENT_SOCKET:-tcp}

@@ -15,15 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <hiredis/adapters/libuv.h>
+#include <ev.h>
+#include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <json-c/json.h>
 #include <libwebsockets.h>
-#include <uv.h>
 
 /*
- * One process, one libuv loop: lws opens the streams (WebSocket framing,
+ * One process, one libev loop: lws opens the streams (WebSocket framing,
  * HTTP and chunked decoding are lws's), this file splits SSE lines, parses
  * each message with json-c and times it.  A message is the relay's
  * {"channel":C,"data":{"seq":I,"t":MS}} with t the wall-clock time in ms
@@ -69,11 +69,11 @@ struct el_opts {
 
 static struct {
 	struct el_opts	 o;
-	uv_loop_t	 loop;
+	struct ev_loop	*loop;
 	struct lws_context *ctx;
 	lws_retry_bo_t	 retry;
-	uv_timer_t	 t_connect, t_pub, t_drain, t_lag;
-	uv_signal_t	 s_go, s_phase, s_term, s_int;
+	ev_timer	 t_connect, t_pub, t_drain, t_lag;
+	ev_signal	 s_go, s_phase, s_term, s_int;
 	struct el_stream *st;
 	char		*sse_uri, *ws_uri;
 	int		 next, inflight, connected, failed, closed, settled, ready;
@@ -83,7 +83,7 @@ static struct {
 	uint8_t		*phase_of;	/* per seq */
 	double		*first, *last;	/* per seq: earliest and latest delay */
 	double		 t_start, t_ready, t_go, t_pubend, t_end, connect_credit;
-	uint64_t	 pub_t0;	/* uv_hrtime of the first PUBLISH */
+	uint64_t	 pub_t0;	/* el_mono_ns() of the first PUBLISH */
 	redisAsyncContext *redis;	/* on the same loop: a slow answer never stalls the reading */
 	double		*pub_sent;	/* per seq: when the PUBLISH went out (monotonic ms) */
 	struct el_hist	 pub_rtt;	/* PUBLISH to Redis's answer */
@@ -111,10 +111,19 @@ el_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static uint64_t
+el_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static double
 el_mono_ms(void)
 {
-	return (double)uv_hrtime() / 1e6;
+	return (double)el_mono_ns() / 1e6;
 }
 
 static int
@@ -469,13 +478,15 @@ el_connect_one(struct el_stream *s)
 
 /* Every 10 ms: up to connect_rate/100 more handshakes, at most `inflight` at once. */
 static void
-el_connect_tick(uv_timer_t *t)
+el_connect_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
+	(void)loop;
 	(void)t;
+	(void)revents;
 	if (el_mono_ms() - g.t_start > g.o.ramp_max * 1000 && !g.ready) {
 		fprintf(stderr, "events-load: %d of %d streams settled after %.0f s; going on\n",
 		    g.settled, g.o.n, g.o.ramp_max);
-		uv_timer_stop(&g.t_connect);
+		ev_timer_stop(g.loop, &g.t_connect);
 		el_start_ready();
 		return;
 	}
@@ -487,13 +498,13 @@ el_connect_tick(uv_timer_t *t)
 		el_connect_one(&g.st[g.next++]);
 	}
 	if (g.next == g.o.n)
-		uv_timer_stop(&g.t_connect);
+		ev_timer_stop(g.loop, &g.t_connect);
 }
 
 /* ------------------------------------------------------------------ publishing */
 
 static void el_finish(void);
-static void el_pub_tick(uv_timer_t *t);
+static void el_pub_tick(struct ev_loop *loop, ev_timer *t, int revents);
 static json_object *el_fixed(double v, int decimals);
 
 static int
@@ -527,8 +538,9 @@ el_publish_start(void)
 	for (i = 0; i < g.o.n; i++)
 		if (g.st[i].state == EL_OPEN)
 			g.open_at_go++;
-	g.pub_t0 = uv_hrtime();
-	uv_timer_start(&g.t_pub, el_pub_tick, 0, 0);
+	g.pub_t0 = el_mono_ns();
+	ev_timer_set(&g.t_pub, 0, 0);
+	ev_timer_start(g.loop, &g.t_pub);
 }
 
 /* All streams are open or failed (or the ramp ran out of time). */
@@ -540,7 +552,7 @@ el_start_ready(void)
 	g.ready = 1;
 	g.t_ready = el_mono_ms();
 	getrusage(RUSAGE_SELF, &g.ru_ready);
-	uv_timer_stop(&g.t_connect);
+	ev_timer_stop(g.loop, &g.t_connect);
 	fprintf(stderr, "events-load: %d of %d streams open (%d failed) in %.1f s\n",
 	    g.connected, g.o.n, g.failed, (g.t_ready - g.t_start) / 1000);
 	el_write_file(g.o.ready);
@@ -548,7 +560,7 @@ el_start_ready(void)
 		el_publish_start();
 }
 
-static void el_drain_tick(uv_timer_t *t);
+static void el_drain_tick(struct ev_loop *loop, ev_timer *t, int revents);
 
 static void
 el_pub_reply(redisAsyncContext *ac, void *reply, void *ud)
@@ -603,38 +615,43 @@ el_publish_one(void)
 }
 
 static void
-el_pub_tick(uv_timer_t *t)
+el_pub_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	uint64_t now, due;
 
 	(void)t;
-	now = uv_hrtime();
+	(void)revents;
+	now = el_mono_ns();
 	while (g.published < g.total) {
 		due = g.pub_t0 + (uint64_t)((double)g.published * 1e9 / g.o.rate);
 		if (due > now) {
-			uv_timer_start(&g.t_pub, el_pub_tick, (due - now) / 1000000 + 1, 0);
+			ev_timer_set(&g.t_pub, (double)(due - now) / 1e9, 0);
+			ev_timer_start(loop, &g.t_pub);
 			return;
 		}
 		el_publish_one();
-		now = uv_hrtime();
+		now = el_mono_ns();
 	}
 	g.t_pubend = el_mono_ms();
 	getrusage(RUSAGE_SELF, &g.ru_pubend);
 	el_write_file(g.o.done);
 	g.quiet_since = g.t_pubend;
 	g.last_received = g.received;
-	uv_timer_start(&g.t_drain, el_drain_tick, 100, 100);
+	ev_timer_set(&g.t_drain, 0.1, 0.1);
+	ev_timer_start(loop, &g.t_drain);
 }
 
 /* After the last PUBLISH: until every open stream has everything, or deliveries stop. */
 static void
-el_drain_tick(uv_timer_t *t)
+el_drain_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	uint64_t want = 0;
 	long	 i;
 	double	 now = el_mono_ms();
 
+	(void)loop;
 	(void)t;
+	(void)revents;
 	for (i = 0; i < g.o.n; i++)
 		if (g.st[i].state == EL_OPEN)
 			want += (uint64_t)g.published;
@@ -812,12 +829,6 @@ el_report(void)
 }
 
 static void
-el_closed_cb(uv_handle_t *h)
-{
-	(void)h;
-}
-
-static void
 el_finish(void)
 {
 	if (g.finished)
@@ -825,34 +836,29 @@ el_finish(void)
 	g.finished = 1;
 	g.t_end = el_mono_ms();
 	el_report();
-	uv_timer_stop(&g.t_connect);
-	uv_timer_stop(&g.t_pub);
-	uv_timer_stop(&g.t_drain);
-	uv_timer_stop(&g.t_lag);
-	uv_signal_stop(&g.s_go);
-	uv_signal_stop(&g.s_phase);
-	uv_signal_stop(&g.s_term);
-	uv_signal_stop(&g.s_int);
-	uv_close((uv_handle_t *)&g.t_connect, el_closed_cb);
-	uv_close((uv_handle_t *)&g.t_pub, el_closed_cb);
-	uv_close((uv_handle_t *)&g.t_drain, el_closed_cb);
-	uv_close((uv_handle_t *)&g.t_lag, el_closed_cb);
-	uv_close((uv_handle_t *)&g.s_go, el_closed_cb);
-	uv_close((uv_handle_t *)&g.s_phase, el_closed_cb);
-	uv_close((uv_handle_t *)&g.s_term, el_closed_cb);
-	uv_close((uv_handle_t *)&g.s_int, el_closed_cb);
+	ev_timer_stop(g.loop, &g.t_connect);
+	ev_timer_stop(g.loop, &g.t_pub);
+	ev_timer_stop(g.loop, &g.t_drain);
+	ev_timer_stop(g.loop, &g.t_lag);
+	ev_signal_stop(g.loop, &g.s_go);
+	ev_signal_stop(g.loop, &g.s_phase);
+	ev_signal_stop(g.loop, &g.s_term);
+	ev_signal_stop(g.loop, &g.s_int);
 	redisAsyncDisconnect(g.redis);
-	/* with a foreign loop lws closes its handles as the loop runs on */
+	/* the streams close with the context; then the loop has nothing left */
 	lws_context_destroy(g.ctx);
+	g.ctx = NULL;
+	ev_break(g.loop, EVBREAK_ALL);
 }
 
 /* ------------------------------------------------------------------ signals, lag */
 
 static void
-el_signal(uv_signal_t *h, int sig)
+el_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	(void)h;
-	switch (sig) {
+	(void)loop;
+	(void)revents;
+	switch (w->signum) {
 	case SIGUSR1:	/* go: publish (once the streams are open) */
 		g.go_asked = 1;
 		if (g.ready)
@@ -862,7 +868,7 @@ el_signal(uv_signal_t *h, int sig)
 		g.phase = g.phase == EL_QUIET ? EL_LOADED : EL_QUIET;
 		break;
 	default:	/* SIGTERM, SIGINT: report what there is */
-		fprintf(stderr, "events-load: signal %d: reporting now\n", sig);
+		fprintf(stderr, "events-load: signal %d: reporting now\n", w->signum);
 		el_finish();
 		break;
 	}
@@ -870,11 +876,13 @@ el_signal(uv_signal_t *h, int sig)
 
 /* Every 10 ms: how late this loop runs the timer (the client's own share of a delay). */
 static void
-el_lag_tick(uv_timer_t *t)
+el_lag_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	uint64_t now = uv_hrtime();
+	uint64_t now = el_mono_ns();
 
+	(void)loop;
 	(void)t;
+	(void)revents;
 	if (g.lag_due != 0 && g.publishing && !g.finished)
 		el_hist_add(&g.lag, now > g.lag_due ? (double)(now - g.lag_due) / 1e6 : 0);
 	g.lag_due = now + 10000000u;
@@ -1111,37 +1119,41 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (uv_loop_init(&g.loop) != 0) {
-		fprintf(stderr, "events-load: uv_loop_init failed\n");
+	/* libev, not libuv: lws turns a reading HTTP client's POLLIN off and on
+	 * again for every read; libev applies only the net change at the next
+	 * poll (none), libuv made that three epoll_ctl calls per SSE message
+	 * (strace -c: more calls than the reads themselves) */
+	if ((g.loop = ev_default_loop(EVBACKEND_EPOLL)) == NULL) {
+		fprintf(stderr, "events-load: ev_default_loop(EVBACKEND_EPOLL) failed\n");
 		return 1;
 	}
 	if ((g.redis = redisAsyncConnectUnix(g.o.redis)) == NULL || g.redis->err ||
-	    redisLibuvAttach(g.redis, &g.loop) != REDIS_OK) {
+	    redisLibevAttach(g.loop, g.redis) != REDIS_OK) {
 		fprintf(stderr, "events-load: redis %s: %s\n", g.o.redis,
 		    g.redis != NULL ? g.redis->errstr : "out of memory");
 		return 1;
 	}
-	uv_timer_init(&g.loop, &g.t_connect);
-	uv_timer_init(&g.loop, &g.t_pub);
-	uv_timer_init(&g.loop, &g.t_drain);
-	uv_timer_init(&g.loop, &g.t_lag);
-	uv_signal_init(&g.loop, &g.s_go);
-	uv_signal_init(&g.loop, &g.s_phase);
-	uv_signal_init(&g.loop, &g.s_term);
-	uv_signal_init(&g.loop, &g.s_int);
-	uv_signal_start(&g.s_go, el_signal, SIGUSR1);
-	uv_signal_start(&g.s_phase, el_signal, SIGUSR2);
-	uv_signal_start(&g.s_term, el_signal, SIGTERM);
-	uv_signal_start(&g.s_int, el_signal, SIGINT);
+	ev_timer_init(&g.t_connect, el_connect_tick, 0, 0.01);
+	ev_timer_init(&g.t_pub, el_pub_tick, 0, 0);
+	ev_timer_init(&g.t_drain, el_drain_tick, 0.1, 0.1);
+	ev_timer_init(&g.t_lag, el_lag_tick, 0.01, 0.01);
+	ev_signal_init(&g.s_go, el_signal, SIGUSR1);
+	ev_signal_init(&g.s_phase, el_signal, SIGUSR2);
+	ev_signal_init(&g.s_term, el_signal, SIGTERM);
+	ev_signal_init(&g.s_int, el_signal, SIGINT);
+	ev_signal_start(g.loop, &g.s_go);
+	ev_signal_start(g.loop, &g.s_phase);
+	ev_signal_start(g.loop, &g.s_term);
+	ev_signal_start(g.loop, &g.s_int);
 
 	lws_set_log_level(LLL_ERR, NULL);
 	/* no pings of our own and no idle hang-up within a run: the servers ping */
 	g.retry.secs_since_valid_ping = 3000;
 	g.retry.secs_since_valid_hangup = 3600;
 	memset(&info, 0, sizeof(info));
-	loops[0] = &g.loop;
+	loops[0] = g.loop;
 	info.foreign_loops = loops;
-	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = el_protocols;
 	info.fd_limit_per_thread = el_fd_limit((rlim_t)g.o.n + 256);
@@ -1154,17 +1166,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	g.t_start = el_mono_ms();
-	uv_timer_start(&g.t_connect, el_connect_tick, 0, 10);
-	uv_timer_start(&g.t_lag, el_lag_tick, 10, 10);
-	uv_run(&g.loop, UV_RUN_DEFAULT);
-	if (!g.finished) {	/* the loop ran dry: every stream gone */
+	ev_timer_start(g.loop, &g.t_connect);
+	ev_timer_start(g.loop, &g.t_lag);
+	ev_run(g.loop, 0);
+	if (!g.finished)	/* the loop ran dry */
 		el_finish();
-		uv_run(&g.loop, UV_RUN_DEFAULT);
-	}
-	lws_context_destroy(g.ctx);
-	uv_run(&g.loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&g.loop) != 0)
-		fprintf(stderr, "events-load: the loop still had open handles at exit\n");
+	ev_loop_destroy(g.loop);
 	json_tokener_free(g.tok);
 	for (i = 0; i < g.o.n; i++) {
 		free(g.st[i].bits);
