@@ -17,7 +17,7 @@
 # test: it prints the figures and the goals next to them.
 #
 # The client is tests/bench/events-load (C: libwebsockets' client for both kinds
-# of stream on one event loop, json-c, hiredis publishing to Redis's unix socket;
+# of stream on one libev loop, json-c, hiredis publishing to Redis's unix socket;
 # built here when missing).  BENCH_CLIENT=node uses the older Node client
 # (events/events-bench.mjs, several processes) instead.  The peer, a Node ws
 # relay (events/ws-relay.mjs, WebSocket only), is measured with the same client
