@@ -23,6 +23,7 @@
 #include "hc_priv.h"
 #include "hc_server.h"
 #include "hc_settings.h"
+#include "hc_time.h"
 
 #define EV_LISTEN_MAX	2
 
@@ -44,11 +45,12 @@ struct ev {
 	struct lws_vhost	*vh;
 	struct ev_listener	 l[EV_LISTEN_MAX];
 	size_t			 nl;
-	uv_timer_t		 ka_timer, accept_pause;
+	uv_timer_t		 ka_timer, sweep_timer, accept_pause;
 	uv_signal_t		 sig_term, sig_int, sig_hup;
 	struct ev_hub		*hub;
 	struct hc_events_sub	*sub;
-	lws_retry_bo_t		 retry;
+	lws_retry_bo_t		 retry;		/* all zero: no lws pings (the hub's) */
+	double			 hangup_ms;	/* a WebSocket without a pong this long is closed */
 	int			 stopping;
 	int			 handles;	/* the uv handles above are initialised */
 	unsigned		 fd_limit;	/* descriptors lws makes room for */
@@ -91,6 +93,10 @@ ev_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return ev_hub_write(ev.hub, c);
 	case LWS_CALLBACK_RECEIVE:
 		return 0;	/* nothing is read from clients but pongs */
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if ((c = lws_get_opaque_user_data(wsi)) != NULL)
+			ev_hub_pong(c);
+		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		if ((c = lws_get_opaque_user_data(wsi)) != NULL) {
 			lws_set_opaque_user_data(wsi, NULL);
@@ -133,6 +139,13 @@ ev_ka_cb(uv_timer_t *t)
 {
 	(void)t;
 	ev_hub_keepalive(ev.hub);
+}
+
+static void
+ev_sweep_cb(uv_timer_t *t)
+{
+	(void)t;
+	ev_hub_sweep(ev.hub, hc_time_mono_ms(), ev.hangup_ms);
 }
 
 static void ev_accept_cb(uv_poll_t *p, int status, int events);
@@ -207,6 +220,8 @@ ev_stop(void)
 	ev.sub = NULL;
 	uv_timer_stop(&ev.ka_timer);
 	uv_close((uv_handle_t *)&ev.ka_timer, ev_closed);
+	uv_timer_stop(&ev.sweep_timer);
+	uv_close((uv_handle_t *)&ev.sweep_timer, ev_closed);
 	uv_timer_stop(&ev.accept_pause);
 	uv_close((uv_handle_t *)&ev.accept_pause, ev_closed);
 	uv_signal_stop(&ev.sig_term);
@@ -311,6 +326,7 @@ ev_setup(void)
 	}
 	uv_timer_init(&ev.loop, &ev.accept_pause);
 	uv_timer_init(&ev.loop, &ev.ka_timer);
+	uv_timer_init(&ev.loop, &ev.sweep_timer);
 	uv_signal_init(&ev.loop, &ev.sig_term);
 	uv_signal_init(&ev.loop, &ev.sig_int);
 	uv_signal_init(&ev.loop, &ev.sig_hup);
@@ -321,12 +337,13 @@ ev_setup(void)
 	ev.handles = 1;
 	lws_set_log_level(LLL_ERR | LLL_WARN, ev_lws_log);
 	/*
-	 * Ping after keep-alive seconds without a pong, hang up after twice
-	 * that (15 s, 30 s), leaving a pong at least 3 s to come back when
-	 * the interval is short (tests use 1 s).
+	 * Ping every keep-alive seconds (ev_hub_keepalive), hang up on a
+	 * WebSocket without a pong for twice that (15 s, 30 s), leaving a
+	 * pong at least 3 s to come back when the interval is short (tests
+	 * use 1 s); checked every second.  ev.retry stays all zero: lws
+	 * schedules no validity timers of its own.
 	 */
-	ev.retry.secs_since_valid_ping = (uint16_t)ev.s.events_keepalive;
-	ev.retry.secs_since_valid_hangup = (uint16_t)(ev.s.events_keepalive * 2 <
+	ev.hangup_ms = 1000.0 * (double)(ev.s.events_keepalive * 2 <
 	    ev.s.events_keepalive + 3 ? ev.s.events_keepalive + 3 :
 	    ev.s.events_keepalive * 2);
 	memset(&info, 0, sizeof(info));
@@ -358,6 +375,7 @@ ev_setup(void)
 	}
 	uv_timer_start(&ev.ka_timer, ev_ka_cb, (uint64_t)ev.s.events_keepalive * 1000,
 	    (uint64_t)ev.s.events_keepalive * 1000);
+	uv_timer_start(&ev.sweep_timer, ev_sweep_cb, 1000, 1000);
 	uv_signal_start(&ev.sig_term, ev_signal, SIGTERM);
 	uv_signal_start(&ev.sig_int, ev_signal, SIGINT);
 	uv_signal_start(&ev.sig_hup, ev_signal, SIGHUP);

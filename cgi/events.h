@@ -34,6 +34,8 @@ struct ev_client {
 	int			 live;		/* counted and in the hub's list */
 	int			 dropping;	/* being disconnected */
 	int			 ka_due;	/* a keep-alive comment is owed (SSE) */
+	int			 ping_due;	/* a ping is owed (WebSocket) */
+	double			 last_pong;	/* monotonic ms: the last pong, or the join (WebSocket) */
 	int			 joined;	/* headers (SSE) or handshake (WS) are out */
 	struct ev_client	*prev, *next;
 	struct ev_subject	*subj;
@@ -73,8 +75,17 @@ void		 ev_hub_leave(struct ev_hub *h, struct ev_client *c);
 void		 ev_hub_publish(struct ev_hub *h, const char *channel, size_t chlen,
 		    const char *payload, size_t plen);
 
-/* Owes every SSE stream a keep-alive comment. */
+/* Owes every SSE stream a keep-alive comment and every WebSocket a ping. */
 void		 ev_hub_keepalive(struct ev_hub *h);
+
+/*
+ * Closes every WebSocket whose last pong (or handshake) is more than
+ * hangup_ms before now_ms.  O(streams); run about once a second.
+ */
+void		 ev_hub_sweep(struct ev_hub *h, double now_ms, double hangup_ms);
+
+/* A pong from c (WebSocket). */
+void		 ev_hub_pong(struct ev_client *c);
 
 /* Closes every stream (shutdown). */
 void		 ev_hub_close_all(struct ev_hub *h);
