@@ -151,16 +151,17 @@ cpus() {	# cpus "SAMPLE0" "SAMPLE1": relay, nginx, client CPU % over the window
 		"$(pct $((b[1] - a[1])) $((b[3] - a[3])))" "$(pct $((b[2] - a[2])) $((b[3] - a[3])))"
 }
 
-per_delivery() {	# per_delivery "SAMPLE0" "SAMPLE1" STREAMS: µs of CPU per delivery
+per_delivery() {	# per_delivery "SAMPLE0" "SAMPLE1" STREAMS DELIVERIES: µs of CPU per delivery
 	local a b
 	read -r -a a <<<"$1"
 	read -r -a b <<<"$2"
 	awk -v r=$((b[0] - a[0])) -v g=$((b[1] - a[1])) -v c=$((b[2] - a[2])) -v hz="$HZ" \
-		-v ns=$((b[3] - a[3])) -v n="$3" -v rate="$BENCH_RATE" 'BEGIN {
-		d = n * rate * ns / 1e9	# deliveries in the window
+		-v ns=$((b[3] - a[3])) -v n="$3" -v d="$4" -v rate="$BENCH_RATE" 'BEGIN {
+		if (d == "" || d == "null") d = n * rate * ns / 1e9	# the node client: as published
 		if (d <= 0) exit
-		printf "relay %.1f  nginx %.1f  client %.1f  (sum %.1f; 2 cores give %.1f at this rate)",
-			r / hz * 1e6 / d, g / hz * 1e6 / d, c / hz * 1e6 / d, (r + g + c) / hz * 1e6 / d, 2e6 / (n * rate)
+		printf "relay %.1f  nginx %.1f  client %.1f  (sum %.1f over %d deliveries in %.1f s; 2 cores give %.1f at %d/s)",
+			r / hz * 1e6 / d, g / hz * 1e6 / d, c / hz * 1e6 / d, (r + g + c) / hz * 1e6 / d,
+			d, ns / 1e9, 2e6 / (n * rate), n * rate
 	}'
 }
 
@@ -231,7 +232,8 @@ run() {
 	' "$out"
 	printf '  CPU (%% of one core)  idle: %s\n' "$(cpus "$i0" "$i1")"
 	printf '                 publishing: %s   (first %s s, no wrk)\n' "$(cpus "$s0" "$s1")" "$half"
-	printf '  CPU µs per delivery: %s\n' "$(per_delivery "$s0" "$s1" "$(jq '.connected // .streams' "$out")")"
+	printf '  CPU µs per delivery: %s\n' "$(per_delivery "$s0" "$s1" "$(jq '.connected // .streams' "$out")" \
+		"$(jq '.received_before_usr2' "$out")")"
 	printf '  relay RSS %d MiB (peak %d MiB)\n' $((rss / 1024)) $(( $(rss_kb "$RELAY" VmHWM) / 1024 ))
 	printf '  live req/s: no streams %s;  streams idle %s (%s);  publishing %s (%s)\n' \
 		"$l0" "$l1" "$(ratio "$l1" "$l0")" "$l2" "$(ratio "$l2" "$l0")"

@@ -93,6 +93,8 @@ static struct {
 	uint64_t	 lag_due;
 	uint64_t	 received, duplicates, foreign, bad, resets;
 	uint64_t	 last_received;
+	uint64_t	 first_window;	/* received from the go to the first SIGUSR2 */
+	int		 usr2_seen;
 	double		 quiet_since;
 	int		 open_at_go;
 	struct rusage	 ru_ready, ru_go, ru_pubend;
@@ -223,6 +225,8 @@ el_message(struct el_stream *s, const char *text, size_t len)
 	s->bits[seq / 8] |= (uint8_t)(1u << (seq % 8));
 	s->got++;
 	g.received++;
+	if (g.publishing && !g.usr2_seen)
+		g.first_window++;
 	el_hist_add(&g.h[s->kind][g.phase_of[seq]], d);
 	if (isnan(g.first[seq]) || d < g.first[seq])
 		g.first[seq] = d;
@@ -791,6 +795,7 @@ el_report(void)
 	el_add(o, "publish_errors", json_object_new_int64(g.pub_errors));
 	el_add(o, "expected", json_object_new_int64((int64_t)g.published * g.connected));
 	el_add(o, "received", json_object_new_int64((int64_t)g.received));
+	el_add(o, "received_before_usr2", json_object_new_int64((int64_t)g.first_window));
 	el_add(o, "lost", json_object_new_int64((int64_t)lost));
 	el_add(o, "streams_missing_some", json_object_new_int64(lossy));
 	el_add(o, "duplicates", json_object_new_int64((int64_t)g.duplicates));
@@ -866,6 +871,7 @@ el_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		break;
 	case SIGUSR2:	/* a measurement beside us starts or ends */
 		g.phase = g.phase == EL_QUIET ? EL_LOADED : EL_QUIET;
+		g.usr2_seen = 1;
 		break;
 	default:	/* SIGTERM, SIGINT: report what there is */
 		fprintf(stderr, "events-load: signal %d: reporting now\n", w->signum);
@@ -968,7 +974,8 @@ el_usage(FILE *fp)
 	    "prints one JSON line: streams connected/failed/closed, messages received and\n"
 	    "lost (by seq, per stream), PUBLISH-to-receipt delay p50/p99/max over every\n"
 	    "delivery (also split: sse/ws, quiet/loaded), its own CPU and loop lag.\n"
-	    "SIGUSR2 toggles 'loaded' (a measurement running beside it); SIGTERM reports now.\n");
+	    "SIGUSR2 toggles 'loaded' (a measurement running beside it; received_before_usr2\n"
+	    "counts the deliveries from the go to the first one); SIGTERM reports now.\n");
 }
 
 static int
