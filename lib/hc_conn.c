@@ -26,6 +26,7 @@
 #include <fcgiapp.h>
 
 #include "hc_log.h"
+#include "hc_metrics.h"
 #include "hc_server.h"
 #include "hc_time.h"
 
@@ -517,6 +518,7 @@ hc_hand_over(struct hc_worker *w, int slot)
 	epoll_ctl(w->wep, EPOLL_CTL_DEL, fd, NULL);
 	hc_conn_close(w, slot, 1);
 	w->handed++;
+	hc_metrics_handed_over();
 	return 0;
 }
 
