@@ -26,6 +26,7 @@
 #include <fcgiapp.h>
 
 #include "hc_log.h"
+#include "hc_metrics.h"
 #include "hc_server.h"
 #include "hc_time.h"
 
@@ -436,32 +437,44 @@ hc_accept_one(struct hc_worker *w, double now)
 	}
 }
 
-/* Takes one connection from the hand-over queue, if one waits; its request is whole. */
-static void
-hc_take_one(struct hc_worker *w, double now)
-{
+/* One message of the hand-over queue: a byte and one descriptor. */
+struct hc_fdmsg {
 	struct msghdr	 msg;
 	struct iovec	 iov;
-	struct cmsghdr	*cm;
+	char		 b;
 	union {
 		struct cmsghdr	 align;
 		char		 buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	char		 b;
+};
+
+static void
+hc_fdmsg_init(struct hc_fdmsg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->b = 'c';
+	m->iov.iov_base = &m->b;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->u.buf;
+	m->msg.msg_controllen = sizeof(m->u.buf);
+}
+
+/* Takes one connection from the hand-over queue, if one waits; its request is whole. */
+static void
+hc_take_one(struct hc_worker *w, double now)
+{
+	struct hc_fdmsg	 m;
+	struct cmsghdr	*cm;
 	int		 fd = -1, slot;
 
 	if (w->n >= w->cap && hc_evict(w) == -1)
 		return;
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	if (recvmsg(w->hrecv, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+	hc_fdmsg_init(&m);
+	if (recvmsg(w->hrecv, &m.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
 		return;		/* another worker took it */
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+	for (cm = CMSG_FIRSTHDR(&m.msg); cm != NULL; cm = CMSG_NXTHDR(&m.msg, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
 		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
@@ -485,39 +498,27 @@ hc_take_one(struct hc_worker *w, double now)
 static int
 hc_hand_over(struct hc_worker *w, int slot)
 {
-	struct msghdr	 msg;
-	struct iovec	 iov;
+	struct hc_fdmsg	 m;
 	struct cmsghdr	*cm;
-	union {
-		struct cmsghdr	 align;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	char		 b = 'c';
 	int		 fd = w->c[slot].fd;
 
 	/* with every sibling busy too, it would only change queues */
 	if (!hc_someone_idle())
 		return -1;
-	memset(&msg, 0, sizeof(msg));
-	memset(&u, 0, sizeof(u));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&msg);
+	hc_fdmsg_init(&m);
+	cm = CMSG_FIRSTHDR(&m.msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(w->hsend, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+	if (sendmsg(w->hsend, &m.msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
 		return -1;
 	/* the file lives on in the message: leave both epoll sets by hand */
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);
 	epoll_ctl(w->wep, EPOLL_CTL_DEL, fd, NULL);
 	hc_conn_close(w, slot, 1);
 	w->handed++;
+	hc_metrics_handed_over();
 	return 0;
 }
 

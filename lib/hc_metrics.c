@@ -475,6 +475,14 @@ hc_metrics_worker_busy(int busy)
 }
 
 void
+hc_metrics_handed_over(void)
+{
+	if (hc_seg == NULL || !hc_enabled || hc_prog == NULL)
+		return;
+	atomic_fetch_add_explicit(&hc_prog->handed_over, 1, memory_order_relaxed);
+}
+
+void
 hc_metrics_request(const char *method, const char *route, int status,
     double seconds)
 {

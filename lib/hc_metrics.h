@@ -73,6 +73,9 @@ int	 hc_metrics_worker_start(void);
 /* A worker took (1) or finished (0) a request. */
 void	 hc_metrics_worker_busy(int busy);
 
+/* A waiting request left a busy worker for an idle one (any thread). */
+void	 hc_metrics_handed_over(void);
+
 /*
  * Records one finished request: method (anything not a standard method
  * counts as "other"), route pattern (NULL counts as "unmatched"; never

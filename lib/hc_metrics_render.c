@@ -242,7 +242,7 @@ hc_render_durations(struct hc_buf *b, struct hc_seg *seg)
 
 /* One family with a sample per program (every registered one, or only live ones). */
 enum hc_pfield {
-	HC_PF_EV, HC_PF_ACCEPTED, HC_PF_ALLBUSY, HC_PF_SLOW, HC_PF_BUSY,
+	HC_PF_EV, HC_PF_ACCEPTED, HC_PF_ALLBUSY, HC_PF_SLOW, HC_PF_HANDED, HC_PF_BUSY,
 	HC_PF_IDLE, HC_PF_RSS, HC_PF_CPU, HC_PF_FDS, HC_PF_START
 };
 
@@ -278,6 +278,10 @@ hc_render_per_program(struct hc_buf *b, struct hc_seg *seg,
 			break;
 		case HC_PF_SLOW:
 			hc_buf_u64(b, atomic_load_explicit(&p->slow,
+			    memory_order_relaxed));
+			break;
+		case HC_PF_HANDED:
+			hc_buf_u64(b, atomic_load_explicit(&p->handed_over,
 			    memory_order_relaxed));
 			break;
 		case HC_PF_BUSY:
@@ -388,6 +392,9 @@ hc_metrics_render(struct hc_buf *b)
 	    "(php-fpm's max children reached).", HC_PF_ALLBUSY, 0);
 	hc_render_per_program(b, seg, pv, "headcount_slow_requests_total",
 	    "counter", "Requests slower than HEADCOUNT_SLOW_MS.", HC_PF_SLOW, 0);
+	hc_render_per_program(b, seg, pv, "headcount_requests_handed_over_total",
+	    "counter", "Requests that waited on a worker busy with a long request "
+	    "and went to an idle worker instead.", HC_PF_HANDED, 0);
 	hc_render_per_program(b, seg, pv, "process_resident_memory_bytes",
 	    "gauge", "Resident memory of the program's live processes, summed.",
 	    HC_PF_RSS, 0);

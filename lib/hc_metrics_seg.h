@@ -21,7 +21,7 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "process-shared atomics must be lock
 _Static_assert((HC_METRICS_SLOTS & (HC_METRICS_SLOTS - 1)) == 0, "series slots are a power of two");
 
 #define HC_SEG_MAGIC	"HCMETRIC"
-#define HC_SEG_VERSION	3u
+#define HC_SEG_VERSION	4u
 
 enum { HC_SLOT_FREE, HC_SLOT_CLAIMED, HC_SLOT_READY };
 enum { HC_KIND_COUNTER = 1, HC_KIND_HISTOGRAM = 2 };
@@ -53,6 +53,7 @@ struct hc_mprog {
 	_Atomic uint64_t accepted;
 	_Atomic uint64_t all_busy;	/* times a request found every worker busy */
 	_Atomic uint64_t slow;
+	_Atomic uint64_t handed_over;	/* requests moved from a busy worker to an idle one */
 	_Atomic int64_t	 busy;		/* tallies for the all-busy test only */
 	_Atomic int64_t	 workers;
 	_Atomic uint64_t cpu_gone_us;	/* CPU time of processes that are gone */

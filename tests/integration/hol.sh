@@ -15,12 +15,14 @@
 # workers hold kept connections when the heartbeat arrives: the case where
 # a request can queue behind another connection's request on the same
 # worker.  Each HOL_ROUNDS (3) times, since where nginx parks its kept
-# connections differs from round to round.
+# connections differs from round to round.  At the end /metrics must show
+# requests handed over (headcount_requests_handed_over_total): the answers
+# came from the hand-over, not from luck in where nginx sent them.
 # Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 . "$(dirname "$0")/setup.sh"
 
 hc_need redis-server redis-cli nginx curl ss
-hc_need_program instances health token
+hc_need_program instances health metrics token
 
 HOL_DEADLINE=${HOL_DEADLINE:-5}
 HOL_KEEPALIVE=${HOL_KEEPALIVE:-8}
@@ -42,6 +44,7 @@ trap hol_cleanup EXIT
 
 HEADCOUNT_REDIS_TIMEOUT_MS=20000 HC_WORKERS=$HOL_WORKERS hc_start_program instances
 hc_start_program health
+hc_start_program metrics
 
 KEEP_PORT=$("$top_builddir/tests/freeport")
 cat >"$HC_TMP/local-http-hol.conf" <<EOF
@@ -144,8 +147,18 @@ phase() {	# phase NAME URL: HOL_ROUNDS rounds (where kept connections sit differ
 	done
 }
 
+handed() {	# the instances program's headcount_requests_handed_over_total
+	hc_req GET /metrics
+	printf '%s\n' "$HC_BODY" | awk 'index($0, "headcount_requests_handed_over_total{program=\"instances\"} ") == 1 { print $NF; f = 1 } END { if (!f) print "none" }'
+}
+
 hc_diag "instances --workers $HOL_WORKERS; nginx worker_processes 2; deadline $HOL_DEADLINE s per request"
+h0=$(handed)
+hc_like "$h0" '^[0-9]+$' "/metrics counts requests handed over ($h0 before the rounds)"
 phase "shipped keepalive $shipped" "$HC_URL"
 phase "keepalive $HOL_KEEPALIVE" "http://127.0.0.1:$KEEP_PORT"
+h1=$(handed)
+hc_ok "requests waiting on the held worker's connections were handed to the other ($h0 -> $h1)" \
+	test "${h1:-0}" -gt "${h0:-0}"
 
 hc_done

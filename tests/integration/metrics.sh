@@ -65,7 +65,8 @@ for fam in http_requests_total http_request_duration_seconds headcount_instances
 	process_resident_memory_bytes process_cpu_seconds_total process_start_time_seconds \
 	process_open_fds headcount_workers_busy headcount_workers_idle \
 	headcount_requests_accepted_total headcount_workers_all_busy_total \
-	headcount_slow_requests_total headcount_metrics_dropped_total; do
+	headcount_slow_requests_total headcount_requests_handed_over_total \
+	headcount_metrics_dropped_total; do
 	hc_is "$(grep -c "^# TYPE $fam " "$HC_TMP/metrics.txt")" 1 "family $fam: one TYPE line"
 done
 for fam in process_resident_memory_bytes process_cpu_seconds_total process_start_time_seconds process_open_fds; do
