@@ -578,6 +578,18 @@ hc_watch(struct hc_worker *w)
 		pthread_mutex_unlock(&w->mu);
 		return;
 	}
+	/*
+	 * A wake-up left from an earlier request would end this watch at
+	 * once: drop it, then look again, since main clears busy before it
+	 * writes (a write for this request is then seen as busy == 0).
+	 */
+	while (read(w->efd, &x, sizeof(x)) == (ssize_t)sizeof(x))
+		continue;
+	if (!__atomic_load_n(&w->busy, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&w->watching, 0, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&w->mu);
+		return;
+	}
 	for (i = 0; i < w->hi; i++) {
 		if (i == w->serving || w->c[i].state == HC_C_FREE)
 			continue;
