@@ -19,25 +19,17 @@ mkdir -p "$SHOTS"
 # --dump-dom cannot show: the address after load, sessionStorage, a click on "Download CSV"
 # and on the "24 h" preset.
 mkdir -p "$HC_TMP/probe"
+cp "$top_srcdir/tests/integration/probe-until.js" "$HC_TMP/probe/"
 cat >"$HC_TMP/probe/probe.html" <<'EOF'
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>probe</title></head>
 <body><pre id="out">pending</pre><iframe id="f" width="1000" height="700"></iframe>
+<script src="probe-until.js"></script>
 <script>
 "use strict";
 const q = new URLSearchParams(location.hash.slice(1));
 const tok = q.get("token") || "";
 const f = document.getElementById("f");
-const until = (cond, ms) => new Promise((res) => {
-	const t0 = Date.now();
-	(function poll() {
-		let v = false;
-		try { v = cond(); } catch (e) { v = false; }
-		if (v) return res(true);
-		if (Date.now() - t0 > ms) return res(false);
-		setTimeout(poll, 100);
-	})();
-});
 f.addEventListener("load", async () => {
 	const r = {};
 	try {

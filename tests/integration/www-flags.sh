@@ -11,24 +11,16 @@ hc_need_program health instances flags token
 # A same-origin probe page: loads the real page in an iframe, clicks the toggle of one flag and
 # reports what a user would see (the badge before and after, the result line, the buttons).
 mkdir -p "$HC_TMP/probe"
+cp "$top_srcdir/tests/integration/probe-until.js" "$HC_TMP/probe/"
 cat >"$HC_TMP/probe/flags.html" <<'PROBE'
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>probe</title></head>
 <body><pre id="out">pending</pre><iframe id="f" width="1000" height="900"></iframe>
+<script src="probe-until.js"></script>
 <script>
 "use strict";
 const p = new URLSearchParams(location.hash.slice(1));
 const f = document.getElementById("f");
-const until = (cond, ms) => new Promise((res) => {
-	const t0 = Date.now();
-	(function poll() {
-		let v = false;
-		try { v = cond(); } catch (e) { v = false; }
-		if (v) return res(true);
-		if (Date.now() - t0 > ms) return res(false);
-		setTimeout(poll, 50);
-	})();
-});
 f.addEventListener("load", async () => {
 	const r = {};
 	try {

@@ -15,24 +15,16 @@ export HEADCOUNT_TTL=3 HEADCOUNT_PRUNE_AFTER=600 DESIRED_REPLICAS=3
 # reports what a user could not see in --dump-dom: the address after load, the
 # sessionStorage copy, and the result of clicking "Prune stale instances".
 mkdir -p "$HC_TMP/probe"
+cp "$top_srcdir/tests/integration/probe-until.js" "$HC_TMP/probe/"
 cat >"$HC_TMP/probe/probe.html" <<'EOF'
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>probe</title></head>
 <body><pre id="out">pending</pre><iframe id="f" width="1000" height="700"></iframe>
+<script src="probe-until.js"></script>
 <script>
 "use strict";
 const tok = new URLSearchParams(location.hash.slice(1)).get("token") || "";
 const f = document.getElementById("f");
-const until = (cond, ms) => new Promise((res) => {
-	const t0 = Date.now();
-	(function poll() {
-		let v = false;
-		try { v = cond(); } catch (e) { v = false; }
-		if (v) return res(true);
-		if (Date.now() - t0 > ms) return res(false);
-		setTimeout(poll, 100);
-	})();
-});
 f.addEventListener("load", async () => {
 	const r = {};
 	try {
