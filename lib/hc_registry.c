@@ -322,14 +322,37 @@ hc_registry_remove(struct hc_registry *reg, const char *id)
 	return rc;
 }
 
+/*
+ * Byte order of the ids.  The first 16 bytes are compared as two
+ * integers kept in the entry (ids hold no NUL, so zero padding sorts a
+ * shorter id first, as memcmp would): sorting 10,000 ids then rarely
+ * reads the ids themselves, scattered through the Redis reply.
+ */
+static void
+hc_inst_key(struct hc_instance *in)
+{
+	size_t	 i, j;
+
+	in->key[0] = in->key[1] = 0;
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 8; j++)
+			in->key[i] = in->key[i] << 8 |
+			    (i * 8 + j < in->id_len ? (unsigned char)in->id[i * 8 + j] : 0);
+}
+
 static int
 hc_inst_cmp(const void *a, const void *b)
 {
 	const struct hc_instance *x = a, *y = b;
-	size_t	 n = x->id_len < y->id_len ? x->id_len : y->id_len;
-	int	 c = memcmp(x->id, y->id, n);
+	size_t	 n;
+	int	 c;
 
-	if (c != 0)
+	if (x->key[0] != y->key[0])
+		return x->key[0] < y->key[0] ? -1 : 1;
+	if (x->key[1] != y->key[1])
+		return x->key[1] < y->key[1] ? -1 : 1;
+	n = x->id_len < y->id_len ? x->id_len : y->id_len;
+	if (n > 16 && (c = memcmp(x->id + 16, y->id + 16, n - 16)) != 0)
 		return c;
 	return (x->id_len > y->id_len) - (x->id_len < y->id_len);
 }
@@ -426,6 +449,7 @@ hc_reg_list(struct hc_registry *reg, struct hc_registry_list *out, int *broken)
 		}
 		in->id = k->str;
 		in->id_len = k->len;
+		hc_inst_key(in);
 		in->data = v->str;
 		in->data_len = v->len;
 		in->last_ms = hc_record_last(v->str, v->len);

@@ -4,6 +4,7 @@
 #define HC_REGISTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "hc_err.h"
@@ -112,6 +113,7 @@ struct hc_instance {
 	size_t		 data_len;
 	long long	 last_ms;	/* last heartbeat, Redis clock */
 	int		 stale;		/* now_ms - last_ms > TTL */
+	uint64_t	 key[2];	/* the id's first 16 bytes, big-endian, zero-padded: the sort's */
 };
 
 /* Every registered instance at one moment, sorted by id (byte order). */

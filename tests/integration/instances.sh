@@ -273,4 +273,14 @@ hc_is "$(hc_redis EXISTS other:instances)" 1 "keys under HEADCOUNT_KEY_PREFIX"
 hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
 hc_is "$(hc_json .desired_replicas)" 3 "desired_replicas from DESIRED_REPLICAS"
 
+# byte order where ids first differ after 16 bytes, at 16, and by length (the
+# list compares the first 16 bytes as integers, the rest with memcmp)
+ids="node-aaaaaaaaaaa-2 node-aaaaaaaaaaa-10 node-aaaaaaaaaaa node-aaaaaaaaaaa-1 node-aaaaaaaaaaaZ
+node-aaaaaaaaaaaa node-aaaaaaaaaaa-10-b node-aaaaaaaaaaa-1- web-1"
+for id in $ids; do hb "$OWNER" "{\"instance_id\":\"$id\"}"; done
+hc_req GET /api/v1/health/instances -H "Authorization: Bearer $USER"
+hc_is "$(hc_json '[.registered_instances[].instance_id] | join(" ")')" \
+	"$(printf '%s\n' $ids | LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//')" \
+	"long ids sharing 16 and more bytes: byte order"
+
 hc_done
