@@ -17,18 +17,6 @@ export HEADCOUNT_REDIS_TIMEOUT_MS=500 HEADCOUNT_INSTANCE_ID=drill-node DESIRED_R
 export HC_WORKERS=3
 IDS=20
 
-start_redis() {	# hc_start_redis, with an append-only file so a restart keeps the data
-	local pid
-	rm -f "$HC_TMP/redis.sock"
-	redis-server --port 0 --unixsocket "$HC_TMP/redis.sock" --unixsocketperm 777 \
-		--save '' --appendonly yes --appendfsync always --dir "$HC_TMP" \
-		--logfile '' </dev/null >>"$HC_TMP/redis.log" 2>&1 &
-	pid=$!
-	hc_track redis "$pid"
-	REDIS_URL=unix://$HC_TMP/redis.sock
-	export REDIS_URL
-	hc_wait_until 10 hc__redis_pong "$pid" || hc_bail "redis-server did not answer"
-}
 ready_is() { hc_req GET /api/v1/health/ready; [ "$HC_STATUS" = "$1" ]; }
 hb_is() {
 	hc_req POST /api/v1/instances/heartbeat -H "Authorization: Bearer $DRILL_TOKEN" \
@@ -36,7 +24,8 @@ hb_is() {
 	[ "$HC_STATUS" = "$1" ]
 }
 
-start_redis
+# an append-only file, so that a restart keeps the data
+hc_start_redis --appendonly yes --appendfsync always
 for p in health instances monitoring metrics; do hc_start_program "$p"; done
 SSE=()
 if [ -x "$top_builddir/cgi/headcount-events" ]; then
@@ -68,7 +57,8 @@ hc_ok "ready answers 503 while Redis is down" hc_wait_until 5 ready_is 503
 # keep it down for 3 s of load (the fault's length, not a wait for a result)
 sleep 3
 # ------------------------------------------------------------------ and starts again
-start_redis
+# an append-only file, so that a restart keeps the data
+hc_start_redis --appendonly yes --appendfsync always
 t_start=$(date +%s.%N)
 hc_ok "ready answers 200 again within 10 s, no program restarted" hc_wait_until 10 ready_is 200
 hc_ok "heartbeats succeed again" hc_wait_until 10 hb_is 200

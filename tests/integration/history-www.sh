@@ -18,9 +18,7 @@ mkdir -p "$SHOTS"
 # The same-origin probe (as in www.sh): loads the real page in an iframe and reports what
 # --dump-dom cannot show: the address after load, sessionStorage, a click on "Download CSV"
 # and on the "24 h" preset.
-mkdir -p "$HC_TMP/probe"
-cp "$top_srcdir/tests/integration/probe-until.js" "$HC_TMP/probe/"
-cat >"$HC_TMP/probe/probe.html" <<'EOF'
+hc_probe_page probe.html <<'EOF'
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>probe</title></head>
 <body><pre id="out">pending</pre><iframe id="f" width="1000" height="700"></iframe>
@@ -56,12 +54,6 @@ f.src = "/history.html" + q.get("query") + "#token=" + tok;
 </script>
 </body></html>
 EOF
-cat >"$HC_TMP/local-server-probe.conf" <<EOF
-location /_probe/ {
-	alias $HC_TMP/probe/;
-}
-EOF
-chmod -R a+rX "$HC_TMP/probe"
 
 export HEADCOUNT_TTL=2 HEADCOUNT_PRUNE_AFTER=600 HEADCOUNT_HEARTBEAT_INTERVAL=1
 export HEADCOUNT_HISTORY_INTERVAL=1 DESIRED_REPLICAS=3 HEADCOUNT_INSTANCE_ID=node-a

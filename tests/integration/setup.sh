@@ -298,14 +298,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ----------------------------------------------------------------- redis
-# hc_start_redis: a private redis-server on $HC_TMP/redis.sock; exports REDIS_URL.
+# hc_start_redis [OPTION...]: a private redis-server on $HC_TMP/redis.sock; exports
+# REDIS_URL.  Options go after the defaults, so they win ("--appendonly yes").
 hc_start_redis() {
 	local pid
 	hc_need redis-server redis-cli
 	rm -f "$HC_TMP/redis.sock"
 	redis-server --port 0 --unixsocket "$HC_TMP/redis.sock" --unixsocketperm 777 \
 		--save '' --appendonly no --daemonize no --dir "$HC_TMP" \
-		--logfile '' </dev/null >>"$HC_TMP/redis.log" 2>&1 &
+		--logfile '' "$@" </dev/null >>"$HC_TMP/redis.log" 2>&1 &
 	pid=$!
 	hc__track redis "$pid"
 	REDIS_URL=unix://$HC_TMP/redis.sock
@@ -320,6 +321,17 @@ hc__redis_pong() {	# [PID]: PONG, or the server died (stop polling)
 		return 0
 	fi
 	[ "$(redis-cli -s "$HC_TMP/redis.sock" ping 2>/dev/null)" = PONG ]
+}
+
+# hc_probe_page FILE: the browser tests' same-origin probe page, read from stdin
+# into $HC_TMP/probe/FILE beside probe-until.js (its until() poll), served by
+# the test nginx at /_probe/ (call before hc_start_nginx).
+hc_probe_page() {
+	mkdir -p "$HC_TMP/probe"
+	cp "$top_srcdir/tests/integration/probe-until.js" "$HC_TMP/probe/"
+	cat >"$HC_TMP/probe/$1"
+	printf 'location /_probe/ {\n\talias %s/probe/;\n}\n' "$HC_TMP" >"$HC_TMP/local-server-probe.conf"
+	chmod -R a+rX "$HC_TMP/probe"
 }
 # hc_redis ARGS...: redis-cli against the private server.
 hc_redis() {

@@ -10,9 +10,7 @@ hc_need_program health instances flags token
 
 # A same-origin probe page: loads the real page in an iframe, clicks the toggle of one flag and
 # reports what a user would see (the badge before and after, the result line, the buttons).
-mkdir -p "$HC_TMP/probe"
-cp "$top_srcdir/tests/integration/probe-until.js" "$HC_TMP/probe/"
-cat >"$HC_TMP/probe/flags.html" <<'PROBE'
+hc_probe_page flags.html <<'PROBE'
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>probe</title></head>
 <body><pre id="out">pending</pre><iframe id="f" width="1000" height="900"></iframe>
@@ -52,12 +50,6 @@ f.src = "/#token=" + p.get("token");
 </script>
 </body></html>
 PROBE
-cat >"$HC_TMP/local-server-probe.conf" <<EOF
-location /_probe/ {
-	alias $HC_TMP/probe/;
-}
-EOF
-chmod -R a+rX "$HC_TMP/probe"
 
 hc_start_redis
 hc_redis HSET feature:flags checkout.new_flow 1 dark-mode 0 '<b>x</b>' 1 >/dev/null

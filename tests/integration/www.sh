@@ -14,9 +14,7 @@ export HEADCOUNT_TTL=3 HEADCOUNT_PRUNE_AFTER=600 DESIRED_REPLICAS=3
 # A test-only page on the same origin that loads the real page in an iframe and
 # reports what a user could not see in --dump-dom: the address after load, the
 # sessionStorage copy, and the result of clicking "Prune stale instances".
-mkdir -p "$HC_TMP/probe"
-cp "$top_srcdir/tests/integration/probe-until.js" "$HC_TMP/probe/"
-cat >"$HC_TMP/probe/probe.html" <<'EOF'
+hc_probe_page probe.html <<'EOF'
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>probe</title></head>
 <body><pre id="out">pending</pre><iframe id="f" width="1000" height="700"></iframe>
@@ -52,12 +50,6 @@ f.src = "/#token=" + tok;
 </script>
 </body></html>
 EOF
-cat >"$HC_TMP/local-server-probe.conf" <<EOF
-location /_probe/ {
-	alias $HC_TMP/probe/;
-}
-EOF
-chmod -R a+rX "$HC_TMP/probe"
 
 hc_start_redis
 hc_start_program health
