@@ -6,11 +6,30 @@
 #   drill_report TITLE                   print what was lost (TAP comments), set DRILL_* counts
 #   drill_goal ALLOWED                   assert the goal; ALLOWED: space-separated statuses
 #                                        accepted as documented failures (e.g. "503 502")
+#   drill_ready_is STATUS                /api/v1/health/ready answers STATUS (hc_wait_until)
+#   drill_start_events                   headcount-events if built; DRILL_SSE: load.py's --sse
 # Copyright (c) 2026 the headcount authors; ISC license, see COPYING.
 
 DRILL_OUT=$HC_TMP/load.json
 DRILL_STOP=$HC_TMP/load.stop
 DRILL_TOKEN=""
+
+# drill_ready_is STATUS: /api/v1/health/ready answers STATUS (for hc_wait_until)
+drill_ready_is() {
+	hc_req GET /api/v1/health/ready
+	[ "$HC_STATUS" = "$1" ]
+}
+
+# drill_start_events: headcount-events when it is built; DRILL_SSE holds the
+# load generator's options for one SSE stream of events:instances through nginx
+# (empty without the program).  Call before hc_start_nginx.
+DRILL_SSE=()
+drill_start_events() {
+	if [ -x "$top_builddir/cgi/headcount-events" ]; then
+		hc_start_program events
+		DRILL_SSE=(--sse "/api/v1/realtime/events?channels=events:instances")
+	fi
+}
 
 drill_start_load() {
 	local pid

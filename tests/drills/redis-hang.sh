@@ -17,12 +17,11 @@ export HEADCOUNT_TTL=30 HEADCOUNT_PRUNE_AFTER=60 HEADCOUNT_REDIS_TIMEOUT_MS=$TIM
 export DESIRED_REPLICAS=20 HC_WORKERS=4
 IDS=20
 
-ready_is() { hc_req GET /api/v1/health/ready; [ "$HC_STATUS" = "$1" ]; }
 hc_start_redis
 for p in health instances monitoring metrics; do hc_start_program "$p"; done
 hc_start_nginx
 DRILL_TOKEN=$(hc_token owner drill-load 7200)
-hc_ok "ready" hc_wait_until 10 ready_is 200
+hc_ok "ready" hc_wait_until 10 drill_ready_is 200
 drill_start_load --ids "$IDS" --prefix rh --slow-ms "$((TIMEOUT_MS + MARGIN_MS))" \
 	--get /api/v1/monitoring/replicas --timeout 15
 all_listed() {
@@ -39,13 +38,13 @@ hc_diag "redis-server SIGSTOP at $t_stop"
 # answer itself immediate.
 # (polled with a deadline: how soon is the helper's timeout plus its
 # period, measured by the request bound below, not by this poll)
-hc_wait_until $(( (TIMEOUT_MS + 500 + MARGIN_MS + 999) / 1000 + 3 )) ready_is 503 || true
+hc_wait_until $(( (TIMEOUT_MS + 500 + MARGIN_MS + 999) / 1000 + 3 )) drill_ready_is 503 || true
 hc_is "$HC_STATUS" 503 "ready answers 503 while Redis hangs"
 # hung for 4 s of load (the fault's length)
 sleep 4
 kill -CONT "$(hc_pid redis)"
 t_cont=$(date +%s.%N)
-hc_ok "ready answers 200 after SIGCONT" hc_wait_until 10 ready_is 200
+hc_ok "ready answers 200 after SIGCONT" hc_wait_until 10 drill_ready_is 200
 renewed() {
 	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $DRILL_TOKEN"
 	[ "$(hc_json "[.registered_instances[] | select(.last_heartbeat > \"$(date -u -d "@${t_cont%.*}" +%Y-%m-%dT%H:%M:%SZ)\")] | length")" -ge "$IDS" ]

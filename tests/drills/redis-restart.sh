@@ -17,7 +17,6 @@ export HEADCOUNT_REDIS_TIMEOUT_MS=500 HEADCOUNT_INSTANCE_ID=drill-node DESIRED_R
 export HC_WORKERS=3
 IDS=20
 
-ready_is() { hc_req GET /api/v1/health/ready; [ "$HC_STATUS" = "$1" ]; }
 hb_is() {
 	hc_req POST /api/v1/instances/heartbeat -H "Authorization: Bearer $DRILL_TOKEN" \
 		-H 'Content-Type: application/json' --data-binary '{"instance_id":"probe-1"}'
@@ -27,17 +26,13 @@ hb_is() {
 # an append-only file, so that a restart keeps the data
 hc_start_redis --appendonly yes --appendfsync always
 for p in health instances monitoring metrics; do hc_start_program "$p"; done
-SSE=()
-if [ -x "$top_builddir/cgi/headcount-events" ]; then
-	hc_start_program events
-	SSE=(--sse "/api/v1/realtime/events?channels=events:instances")
-fi
+drill_start_events
 hc_start_agent
 hc_start_nginx
 DRILL_TOKEN=$(hc_token owner drill-load 7200)
-hc_ok "ready" hc_wait_until 10 ready_is 200
+hc_ok "ready" hc_wait_until 10 drill_ready_is 200
 drill_start_load --ids "$IDS" --prefix rr --grow 0.5 --events "unix:$HC_TMP/redis.sock" \
-	--get /api/v1/monitoring/replicas "${SSE[@]}"
+	--get /api/v1/monitoring/replicas "${DRILL_SSE[@]}"
 all_listed() {
 	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $DRILL_TOKEN"
 	[ "$(hc_json '[.registered_instances[].instance_id | select(startswith("rr-"))] | length')" = "$IDS" ]
@@ -53,14 +48,14 @@ hc_diag "redis-server stopped at $t_stop"
 hc_ok "a heartbeat answers 503 at once while Redis is down" hc_wait_until 5 hb_is 503
 hc_like "$(hc_header Retry-After)" '^[0-9]+$' "  with Retry-After"
 hc_is "$HC_CTYPE" application/problem+json "  as problem+json"
-hc_ok "ready answers 503 while Redis is down" hc_wait_until 5 ready_is 503
+hc_ok "ready answers 503 while Redis is down" hc_wait_until 5 drill_ready_is 503
 # keep it down for 3 s of load (the fault's length, not a wait for a result)
 sleep 3
 # ------------------------------------------------------------------ and starts again
 # an append-only file, so that a restart keeps the data
 hc_start_redis --appendonly yes --appendfsync always
 t_start=$(date +%s.%N)
-hc_ok "ready answers 200 again within 10 s, no program restarted" hc_wait_until 10 ready_is 200
+hc_ok "ready answers 200 again within 10 s, no program restarted" hc_wait_until 10 drill_ready_is 200
 hc_ok "heartbeats succeed again" hc_wait_until 10 hb_is 200
 renewed() {
 	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $DRILL_TOKEN"

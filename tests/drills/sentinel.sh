@@ -32,21 +32,13 @@ hc_like "$REDIS_URL" '^redis\+sentinel://127\.0\.0\.1:[0-9]+,127\.0\.0\.1:[0-9]+
 hc_is "$(hc_sentinel_master_node)" a "the sentinels agree: redis-a is the master"
 hc_start_program health
 hc_start_program instances
-SSE=()
-if [ -x "$top_builddir/cgi/headcount-events" ]; then
-	hc_start_program events
-	SSE=(--sse "/api/v1/realtime/events?channels=events:instances")
-fi
+drill_start_events
 hc_start_agent
 hc_start_nginx
 
-ready_is() {	# STATUS
-	hc_req GET /api/v1/health/ready
-	[ "$HC_STATUS" = "$1" ]
-}
-hc_ok "ready answers 200 through the sentinels" hc_wait_until 10 ready_is 200
+hc_ok "ready answers 200 through the sentinels" hc_wait_until 10 drill_ready_is 200
 
-drill_start_load --ids "$IDS" --prefix fo --grow 0.5 --events "sentinel:$HC_SENTINEL_NODES/$HC_SENTINEL_NAME" "${SSE[@]}"
+drill_start_load --ids "$IDS" --prefix fo --grow 0.5 --events "sentinel:$HC_SENTINEL_NODES/$HC_SENTINEL_NAME" "${DRILL_SSE[@]}"
 all_listed() {	# every load id and the agent's node are listed, none stale
 	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $DRILL_TOKEN"
 	[ "$(hc_json '[.registered_instances[] | select(.is_stale == false)] | length')" -ge $((IDS + 1)) ]
@@ -67,7 +59,7 @@ promoted() { [ "$(hc_sentinel_master_node)" = "$new" ] && [ "$(hc_sentinel_role 
 hc_ok "the sentinels promote redis-$new within 30 s" hc_wait_until 30 promoted
 t_new=$(date +%s.%N)
 hc_diag "redis-$new is the master at $t_new ($(awk -v a="$t_kill" -v b="$t_new" 'BEGIN { printf "%.1f", b - a }') s after the kill)"
-hc_ok "ready answers 200 again, with no program restarted" hc_wait_until 15 ready_is 200
+hc_ok "ready answers 200 again, with no program restarted" hc_wait_until 15 drill_ready_is 200
 renewed_after() {	# every instance has a heartbeat newer than the promotion
 	hc_req GET /api/v1/health/instances -H "Authorization: Bearer $DRILL_TOKEN"
 	[ "$(hc_json "[.registered_instances[] | select(.last_heartbeat >= \"$(date -u -d "@${t_new%.*}" +%Y-%m-%dT%H:%M:%SZ)\")] | length")" -ge $((IDS + 1)) ]
