@@ -10,6 +10,7 @@
 
 #include "hc_log.h"
 #include "hc_redis.h"
+#include "hc_script.h"
 #include "hc_time.h"
 
 int
@@ -100,35 +101,36 @@ enum hc_err
 hc_flags_set(struct hc_redis *r, const char *key, const char *name, int enabled,
     int *previous, int *changed)
 {
-	const char	*argv[8];
-	char		*msg;
+	static struct hc_script script;
+	const char	*args[4];
+	char		*msg, err[256];
 	redisReply	*rep;
 	enum hc_err	 rc = HC_ERR_REDIS;
 
 	*previous = -1;
 	*changed = 0;
+	if (script.name == NULL)
+		hc_script_init(&script, "flag set", hc_lua_set);
 	if ((msg = hc_flags_event("changed", name, enabled, time(NULL))) == NULL)
 		return HC_ERR_NOMEM;
-	argv[0] = "EVAL";
-	argv[1] = hc_lua_set;
-	argv[2] = "1";
-	argv[3] = key;
-	argv[4] = name;
-	argv[5] = enabled ? "1" : "0";
-	argv[6] = msg;
-	argv[7] = HC_FLAGS_CHANNEL;
-	rep = hc_redis_cmdargv(r, 8, argv, NULL);
+	args[0] = name;
+	args[1] = enabled ? "1" : "0";
+	args[2] = msg;
+	args[3] = HC_FLAGS_CHANNEL;
+	rc = hc_script_run(r, &script, 1, &key, 4, args, NULL, &rep, err, sizeof(err));
 	free(msg);
-	if (rep == NULL)
-		return HC_ERR_REDIS;
+	if (rc != HC_OK) {
+		hc_log(HC_LOG_ERROR, "setting flag %s in %s: %s", name, key, err);
+		return rc;
+	}
+	rc = HC_ERR_REDIS;
 	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
 	    rep->element[1]->type == REDIS_REPLY_INTEGER) {
 		*previous = hc_flags_prev(rep->element[0]);
 		*changed = rep->element[1]->integer == 1;
 		rc = HC_OK;
 	} else
-		hc_log(HC_LOG_ERROR, "setting flag %s in %s: %s", name, key,
-		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		hc_log(HC_LOG_ERROR, "setting flag %s in %s: unexpected reply", name, key);
 	freeReplyObject(rep);
 	return rc;
 }
@@ -137,33 +139,34 @@ enum hc_err
 hc_flags_delete(struct hc_redis *r, const char *key, const char *name,
     int *previous)
 {
-	const char	*argv[7];
-	char		*msg;
+	static struct hc_script script;
+	const char	*args[3];
+	char		*msg, err[256];
 	redisReply	*rep;
 	enum hc_err	 rc = HC_ERR_REDIS;
 
 	*previous = -1;
+	if (script.name == NULL)
+		hc_script_init(&script, "flag delete", hc_lua_delete);
 	if ((msg = hc_flags_event("deleted", name, 0, time(NULL))) == NULL)
 		return HC_ERR_NOMEM;
-	argv[0] = "EVAL";
-	argv[1] = hc_lua_delete;
-	argv[2] = "1";
-	argv[3] = key;
-	argv[4] = name;
-	argv[5] = msg;
-	argv[6] = HC_FLAGS_CHANNEL;
-	rep = hc_redis_cmdargv(r, 7, argv, NULL);
+	args[0] = name;
+	args[1] = msg;
+	args[2] = HC_FLAGS_CHANNEL;
+	rc = hc_script_run(r, &script, 1, &key, 3, args, NULL, &rep, err, sizeof(err));
 	free(msg);
-	if (rep == NULL)
-		return HC_ERR_REDIS;
+	if (rc != HC_OK) {
+		hc_log(HC_LOG_ERROR, "deleting flag %s from %s: %s", name, key, err);
+		return rc;
+	}
+	rc = HC_ERR_REDIS;
 	if (rep->type == REDIS_REPLY_NIL) {
 		rc = HC_ERR_NOTFOUND;
 	} else if (rep->type == REDIS_REPLY_STRING) {
 		*previous = hc_flags_prev(rep);
 		rc = HC_OK;
 	} else
-		hc_log(HC_LOG_ERROR, "deleting flag %s from %s: %s", name, key,
-		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		hc_log(HC_LOG_ERROR, "deleting flag %s from %s: unexpected reply", name, key);
 	freeReplyObject(rep);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 
 #include "hc_redis.h"
+#include "hc_script.h"
 
 /* Atomic, so that two nodes sampling the same interval leave one entry. */
 static const char hc_sampler_lua[] =
@@ -33,11 +34,14 @@ hc_sampler_publish(struct hc_redis *r, const char *prefix, const struct hc_sampl
     long maxlen, int *added, char *errstr, size_t errlen)
 {
 	char		 key[256], id[32], ml[24], des[24], act[24], st[24], sp[4], since[24];
-	const char	*argv[13];
+	static struct hc_script script;
+	const char	*args[9], *keys[1];
 	redisReply	*rep;
-	enum hc_err	 rc = HC_ERR_REDIS;
+	enum hc_err	 rc;
 
 	*added = 0;
+	if (script.name == NULL)
+		hc_script_init(&script, "history publish", hc_sampler_lua);
 	hc_stream_key(key, sizeof(key), prefix);
 	snprintf(id, sizeof(id), "%lld-0", s->t * 1000);
 	snprintf(ml, sizeof(ml), "%ld", maxlen);
@@ -46,29 +50,24 @@ hc_sampler_publish(struct hc_redis *r, const char *prefix, const struct hc_sampl
 	snprintf(st, sizeof(st), "%ld", s->stale);
 	snprintf(sp, sizeof(sp), "%d", s->self_preservation != 0);
 	snprintf(since, sizeof(since), "%lld", s->mismatch_since);
-	argv[0] = "EVAL";
-	argv[1] = hc_sampler_lua;
-	argv[2] = "1";
-	argv[3] = key;
-	argv[4] = id;
-	argv[5] = ml;
-	argv[6] = des;
-	argv[7] = s->source;
-	argv[8] = act;
-	argv[9] = st;
-	argv[10] = s->status;
-	argv[11] = sp;
-	argv[12] = since;
-	if ((rep = hc_redis_cmdargv(r, 13, argv, NULL)) == NULL) {
-		snprintf(errstr, errlen, "%s", hc_redis_errstr(r));
-		return HC_ERR_REDIS;
-	}
-	if (rep->type == REDIS_REPLY_INTEGER) {
+	keys[0] = key;
+	args[0] = id;
+	args[1] = ml;
+	args[2] = des;
+	args[3] = s->source;
+	args[4] = act;
+	args[5] = st;
+	args[6] = s->status;
+	args[7] = sp;
+	args[8] = since;
+	if ((rc = hc_script_run(r, &script, 1, keys, 9, args, NULL, &rep, errstr, errlen)) != HC_OK)
+		return rc;
+	if (rep->type == REDIS_REPLY_INTEGER)
 		*added = (int)rep->integer;
-		rc = HC_OK;
-	} else
-		snprintf(errstr, errlen, "EVAL(history publish): %.160s",
-		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+	else {
+		snprintf(errstr, errlen, "history publish: unexpected reply");
+		rc = HC_ERR_REDIS;
+	}
 	freeReplyObject(rep);
 	return rc;
 }

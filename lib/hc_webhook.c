@@ -16,6 +16,7 @@
 #include "hc_fetch.h"
 #include "hc_log.h"
 #include "hc_redis.h"
+#include "hc_script.h"
 #include "hc_settings.h"
 
 #define HC_WEBHOOK_MAX_URLS	16
@@ -198,11 +199,14 @@ hc_webhook_edge(struct hc_webhook *w, enum hc_webhook_kind k, enum hc_webhook_st
     long long since_ms, long long now_ms, struct hc_webhook_fired fired[2], size_t *nfired)
 {
 	char		 key[256], claim[256], since[32], now[32], ttl[32];
-	const char	*argv[11];
+	static struct hc_script script;
+	const char	*keys[1], *args[7];
 	redisReply	*rep;
 	size_t		 i;
 
 	*nfired = 0;
+	if (script.name == NULL)
+		hc_script_init(&script, "webhook edge", hc_edge_lua);
 	snprintf(key, sizeof(key), "%swebhook:state:%s", w->s->key_prefix, hc_kind_names[k]);
 	snprintf(claim, sizeof(claim), "%swebhook:claim:", w->s->key_prefix);
 	if (since_ms > 0)
@@ -212,24 +216,19 @@ hc_webhook_edge(struct hc_webhook *w, enum hc_webhook_kind k, enum hc_webhook_st
 	snprintf(now, sizeof(now), "%lld", now_ms);
 	/* A claim outlives every retry of what it fired. */
 	snprintf(ttl, sizeof(ttl), "%ld", w->s->webhook_retry_seconds + 86400L);
-	argv[0] = "EVAL";
-	argv[1] = hc_edge_lua;
-	argv[2] = "1";
-	argv[3] = key;
-	argv[4] = state == HC_WEBHOOK_ON ? "on" : state == HC_WEBHOOK_HOLD ? "hold" : "off";
-	argv[5] = since;
-	argv[6] = now;
-	argv[7] = claim;
-	argv[8] = hc_started_names[k];
-	argv[9] = hc_ended_names[k];
-	argv[10] = ttl;
-	if ((rep = hc_redis_cmdargv(w->r, 11, argv, NULL)) == NULL) {
-		snprintf(w->errstr, sizeof(w->errstr), "%s", hc_redis_errstr(w->r));
+	keys[0] = key;
+	args[0] = state == HC_WEBHOOK_ON ? "on" : state == HC_WEBHOOK_HOLD ? "hold" : "off";
+	args[1] = since;
+	args[2] = now;
+	args[3] = claim;
+	args[4] = hc_started_names[k];
+	args[5] = hc_ended_names[k];
+	args[6] = ttl;
+	if (hc_script_run(w->r, &script, 1, keys, 7, args, NULL, &rep, w->errstr,
+	    sizeof(w->errstr)) != HC_OK)
 		return HC_ERR_REDIS;
-	}
 	if (rep->type != REDIS_REPLY_ARRAY) {
-		snprintf(w->errstr, sizeof(w->errstr), "EVAL(webhook edge): %.160s",
-		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		snprintf(w->errstr, sizeof(w->errstr), "webhook edge: unexpected reply");
 		freeReplyObject(rep);
 		return HC_ERR_REDIS;
 	}
@@ -386,6 +385,7 @@ hc_wh_post(struct hc_webhook *w, const char *url, const char *event, const char 
 enum hc_err
 hc_webhook_deliver(struct hc_webhook *w, long long now_ms, size_t max, size_t *sent)
 {
+	static struct hc_script take;
 	char		 qkey[256], dprefix[256], dkey[320], now[32], lease[32], due[32];
 	char		 id[64], why[CURL_ERROR_SIZE + 64], origin[256], att[24];
 	const char	*url, *event, *body, *v;
@@ -398,21 +398,15 @@ hc_webhook_deliver(struct hc_webhook *w, long long now_ms, size_t max, size_t *s
 	snprintf(qkey, sizeof(qkey), "%swebhook:queue", w->s->key_prefix);
 	snprintf(dprefix, sizeof(dprefix), "%swebhook:delivery:", w->s->key_prefix);
 	snprintf(lease, sizeof(lease), "%lld", HC_WEBHOOK_LEASE_MS);
+	if (take.name == NULL)
+		hc_script_init(&take, "webhook take", hc_take_lua);
 	while (*sent < max) {
-		const char *targv[7];
+		const char *keys[1] = { qkey }, *args[3] = { now, lease, dprefix };
 
 		snprintf(now, sizeof(now), "%lld", now_ms);
-		targv[0] = "EVAL";
-		targv[1] = hc_take_lua;
-		targv[2] = "1";
-		targv[3] = qkey;
-		targv[4] = now;
-		targv[5] = lease;
-		targv[6] = dprefix;
-		if ((rep = hc_redis_cmdargv(w->r, 7, targv, NULL)) == NULL) {
-			snprintf(w->errstr, sizeof(w->errstr), "%s", hc_redis_errstr(w->r));
+		if (hc_script_run(w->r, &take, 1, keys, 3, args, NULL, &rep, w->errstr,
+		    sizeof(w->errstr)) != HC_OK)
 			return HC_ERR_REDIS;
-		}
 		if (rep->type == REDIS_REPLY_NIL) {
 			freeReplyObject(rep);
 			break;
@@ -420,8 +414,7 @@ hc_webhook_deliver(struct hc_webhook *w, long long now_ms, size_t max, size_t *s
 		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
 		    rep->element[0]->type != REDIS_REPLY_STRING ||
 		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
-			snprintf(w->errstr, sizeof(w->errstr), "EVAL(webhook take): %.160s",
-			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+			snprintf(w->errstr, sizeof(w->errstr), "webhook take: unexpected reply");
 			freeReplyObject(rep);
 			return HC_ERR_REDIS;
 		}
